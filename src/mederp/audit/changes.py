@@ -1,0 +1,82 @@
+"""Before/after snapshots of model instances, so services never build change dicts by hand.
+
+RESTRICTED fields never reach the ledger in clear: their values become a marker with a keyed
+fingerprint (HMAC-SHA256, truncated), so a change stays visible without revealing the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import hmac
+import uuid
+from functools import cache
+from typing import Any
+
+from django.db import models
+
+from mederp.core.classification import field_class
+from mederp.core.keys import audit_fingerprint_key
+
+REDACTED = "[restricted]"
+
+
+@cache
+def _fingerprint_key() -> bytes:
+    return audit_fingerprint_key()
+
+
+def fingerprint(value: Any) -> str:
+    data = str(value).encode("utf-8")
+    return hmac.new(_fingerprint_key(), data, hashlib.sha256).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date | dt.time | uuid.UUID):
+        return value.isoformat() if not isinstance(value, uuid.UUID) else str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, bytes | memoryview):
+        return hashlib.sha256(bytes(value)).hexdigest()
+    return str(value)
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The audit view of an instance: concrete field values, RESTRICTED ones fingerprinted."""
+    model = type(instance)
+    out: dict[str, Any] = {}
+    for field in model._meta.concrete_fields:
+        name = field.name
+        raw = getattr(instance, field.attname)
+        if field_class(model, name).restricted and name != "password":
+            out[name] = None if raw in (None, "") else {REDACTED: fingerprint(raw)}
+        elif name == "password":
+            # The hash is not a secret to the ledger, but it is of no use to a reader either.
+            out[name] = None if not raw else {REDACTED: fingerprint(raw)}
+        else:
+            out[name] = _plain(raw)
+    return out
+
+
+def diff(
+    before: dict[str, Any] | None, after: models.Model | dict[str, Any]
+) -> dict[str, list[Any]]:
+    """`{field: [old, new]}` for fields that differ; `before=None` means a creation."""
+    new = after if isinstance(after, dict) else snapshot(after)
+    old = before or {}
+    return {
+        name: [old.get(name), value]
+        for name, value in new.items()
+        if before is None or old.get(name) != value
+    }

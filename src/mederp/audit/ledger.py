@@ -1,0 +1,112 @@
+"""`record()`: append one entry to the ledger inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from mederp.audit.canonical import build_payload, entry_leaf_hash
+from mederp.audit.models import AuditEntry, LedgerHead
+from mederp.core import context
+
+_MAX = {"object_repr": 300, "actor_name": 200, "actor_username": 150, "object_id": 64}
+
+
+def _next_seq() -> int:
+    """Take the next number under the head row's lock; it is held until our transaction ends,
+    so a rolled-back writer gives its number back and the sequence stays gap-free."""
+    table = connection.ops.quote_name(LedgerHead._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq")  # noqa: S608
+        row = cur.fetchone()
+    if row is not None:
+        return int(row[0])
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    LedgerHead.objects.create(id=1, last_seq=last + 1)
+    return last + 1
+
+
+def _actor_columns(actor: Any, username: str | None) -> dict[str, Any]:
+    if actor is None:
+        if username is not None:
+            return {
+                "actor_type": AuditEntry.ActorType.ANONYMOUS.value,
+                "actor_id": None,
+                "actor_username": username,
+                "actor_name": "",
+            }
+        return {
+            "actor_type": AuditEntry.ActorType.SYSTEM.value,
+            "actor_id": None,
+            "actor_username": "system",
+            "actor_name": "",
+        }
+    kind = getattr(actor, "audit_actor_type", AuditEntry.ActorType.USER.value)
+    if kind == AuditEntry.ActorType.SYSTEM.value:
+        return {"actor_type": kind, "actor_id": None, "actor_username": "system", "actor_name": ""}
+    return {
+        "actor_type": kind,
+        "actor_id": int(actor.pk),
+        "actor_username": str(getattr(actor, "username", "") or getattr(actor, "name", "")),
+        "actor_name": str(getattr(actor, "full_name", "") or ""),
+    }
+
+
+def _object_columns(
+    obj: Any, object_type: str | None, object_id: Any, object_repr: Any
+) -> dict[str, str]:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = obj.pk if object_id is None else object_id
+        object_repr = str(obj) if object_repr is None else object_repr
+    return {
+        "object_type": object_type or "",
+        "object_id": "" if object_id is None else str(object_id),
+        "object_repr": "" if object_repr is None else str(object_repr),
+    }
+
+
+_UNSET: Any = object()
+
+
+def record(
+    action: str,
+    obj: Any = None,
+    *,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    actor: Any = _UNSET,
+    site: Any = _UNSET,
+    object_type: str | None = None,
+    object_id: Any = None,
+    object_repr: Any = None,
+    actor_username: str | None = None,
+) -> AuditEntry:
+    """Append an entry. Runs in the caller's transaction (or its own when there is none), so the
+    entry and the change it describes commit or roll back together."""
+    ctx = context.current()
+    actor = ctx.actor if actor is _UNSET else actor
+    site = ctx.site if site is _UNSET else site
+    columns: dict[str, Any] = {
+        **_actor_columns(actor, actor_username),
+        "site_id": None if site is None else int(site.pk),
+        "site_code": "" if site is None else str(site.code),
+        "action": action,
+        **_object_columns(obj, object_type, object_id, object_repr),
+        "changes": changes or {},
+        "reason": (reason or "").strip(),
+        "request_id": ctx.request_id,
+        "ip": ctx.ip or "",
+        "device_id": ctx.device_id or "",
+    }
+    for name, limit in _MAX.items():
+        columns[name] = columns[name][:limit]
+    with transaction.atomic():
+        columns["seq"] = _next_seq()
+        columns["created_at"] = timezone.now()
+        payload = build_payload(columns)
+        return AuditEntry.objects.create(
+            **columns, payload=payload.decode("utf-8"), leaf_hash=entry_leaf_hash(payload)
+        )

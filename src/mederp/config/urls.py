@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from mederp.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("mederp.api.urls")),
+    path("", include("mederp.ui.urls")),
+]
+
+handler403 = "mederp.ui.views.permission_denied"
+handler404 = "mederp.ui.views.page_not_found"

@@ -1,0 +1,90 @@
+"""The permission codes mederp knows, and which seeded role holds which.
+
+Codes are `domain.action`. Domain apps add their codes here as they arrive; `seed.py` writes
+them to the database at every migrate, so the table always matches the code.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_noop as N_
+
+PERMISSIONS: dict[str, str] = {
+    "core.view_dashboard": N_("See the home dashboard"),
+    "identity.view_users": N_("See users and their roles"),
+    "identity.manage_users": N_("Create and disable user accounts"),
+    "identity.manage_sites": N_("Create and change sites"),
+    "identity.assign_role": N_("Grant and revoke roles"),
+    "identity.view_roles": N_("See roles and the role × permission matrix"),
+    "audit.view_trail": N_("See audit trails and search the audit ledger"),
+    "audit.export": N_("Export audit trails"),
+    "audit.manage_checkpoints": N_("Create audit checkpoints"),
+}
+
+# code: (English name, Chinese name, privileged, permissions)
+_ALL_READ = ["core.view_dashboard"]
+SEED_ROLES: dict[str, tuple[str, str, bool, list[str]]] = {
+    "admin": (
+        "Administrator (IT)",
+        "系统管理员（IT）",
+        True,
+        [
+            *_ALL_READ,
+            "identity.view_users",
+            "identity.manage_users",
+            "identity.manage_sites",
+            "identity.assign_role",
+            "identity.view_roles",
+            "audit.manage_checkpoints",
+        ],
+    ),
+    "quality_manager": (
+        "Quality Manager",
+        "质量经理",
+        True,
+        [
+            *_ALL_READ,
+            "identity.view_users",
+            "identity.view_roles",
+            "audit.view_trail",
+            "audit.export",
+        ],
+    ),
+    "qa_specialist": (
+        "QA Specialist",
+        "质量保证专员",
+        False,
+        [
+            *_ALL_READ,
+            "audit.view_trail",
+            "audit.export",
+        ],
+    ),
+    "production_supervisor": ("Production Supervisor", "生产主管", False, [*_ALL_READ]),
+    "production_operator": ("Production Operator", "生产操作员", False, [*_ALL_READ]),
+    "warehouse_clerk": ("Warehouse Clerk", "仓库管理员", False, [*_ALL_READ]),
+    "purchaser": ("Purchaser", "采购员", False, [*_ALL_READ]),
+    "sales": ("Sales", "销售", False, [*_ALL_READ]),
+    "regulatory_affairs": ("Regulatory Affairs", "法规事务专员", False, [*_ALL_READ]),
+    "auditor": (
+        "Auditor (read-only)",
+        "审计员（只读）",
+        False,
+        [
+            *_ALL_READ,
+            "identity.view_users",
+            "identity.view_roles",
+            "audit.view_trail",
+            "audit.export",
+        ],
+    ),
+    "dpo": (
+        "Data Protection Officer",
+        "数据保护官",
+        False,
+        [
+            *_ALL_READ,
+            "identity.view_users",
+            "audit.view_trail",
+        ],
+    ),
+}

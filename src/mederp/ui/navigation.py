@@ -1,0 +1,26 @@
+"""The navigation by domain. Entries appear only to users holding their permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    permission: str | None
+
+
+@dataclass(frozen=True)
+class NavSection:
+    label: str | Promise
+    items: tuple[NavItem, ...]
+
+
+NAVIGATION: tuple[NavSection, ...] = (
+    NavSection(_("Overview"), (NavItem(_("Dashboard"), "ui:home", "core.view_dashboard"),)),
+)
