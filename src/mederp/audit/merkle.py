@@ -99,6 +99,37 @@ def root_from_leaf_hashes(hashes: Iterable[bytes]) -> bytes:
     return root
 
 
+class CompactRange:
+    """The running Merkle tree of a stream of leaf hashes: O(log n) memory, O(1) amortised
+    per leaf, and the root of the prefix seen so far at any moment (used by the verifier to
+    check every checkpoint in one pass)."""
+
+    __slots__ = ("_stack", "size")
+
+    def __init__(self) -> None:
+        self._stack: list[bytes] = []
+        self.size = 0
+
+    def append(self, h: bytes) -> None:
+        if not isinstance(h, bytes) or len(h) != _HASH_SIZE:
+            raise ValueError(f"leaf hash #{self.size} is not a {_HASH_SIZE}-byte bytes value")
+        stack = self._stack
+        self.size += 1
+        c = self.size
+        while not c & 1:
+            h = _sha256(_NODE_PREFIX + stack.pop() + h).digest()
+            c >>= 1
+        stack.append(h)
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return _EMPTY_ROOT
+        root = self._stack[-1]
+        for left in reversed(self._stack[:-1]):
+            root = _sha256(_NODE_PREFIX + left + root).digest()
+        return root
+
+
 def tree_root(leaves: Sequence[bytes]) -> bytes:
     """Return the Merkle Tree Hash MTH(D[n]) of the leaf *data* ``leaves`` (RFC 9162 2.1.1)."""
     return root_from_leaf_hashes(map(leaf_hash, leaves))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cached_property
+from functools import lru_cache
 
 import structlog
 from django.conf import settings
@@ -16,23 +16,31 @@ from mederp.core.netaddr import Network, client_ip, is_trusted, parse_networks
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+@lru_cache(maxsize=8)
+def _parsed_networks(entries: tuple[str, ...]) -> list[Network]:
+    return parse_networks(entries)
+
+
+def trusted_proxies() -> list[Network]:
+    """The configured trusted proxies, read from settings on every request (so a settings
+    override is seen at once) and parsed only once per distinct value."""
+    return _parsed_networks(tuple(settings.MEDERP_TRUSTED_PROXIES))
+
+
 class RequestContextMiddleware:
     """Outermost middleware: every log line of the request carries its request id."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    @cached_property
-    def trusted_proxies(self) -> list[Network]:
-        return parse_networks(settings.MEDERP_TRUSTED_PROXIES)
-
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        proxies = trusted_proxies()
         remote = request.META.get("REMOTE_ADDR")
-        ip = client_ip(remote, request.META.get("HTTP_X_FORWARDED_FOR"), self.trusted_proxies)
+        ip = client_ip(remote, request.META.get("HTTP_X_FORWARDED_FOR"), proxies)
         # An incoming id is only taken from a trusted proxy (nginx), so clients cannot
         # inject ids into our logs; otherwise we mint one.
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        from_proxy = bool(remote) and is_trusted(remote or "", self.trusted_proxies)
+        from_proxy = bool(remote) and is_trusted(remote or "", proxies)
         request_id = (
             incoming if from_proxy and _REQUEST_ID_RE.match(incoming) else context.new_request_id()
         )

@@ -1,0 +1,40 @@
+"""Action codes of the ledger, with English and Chinese labels (through the i18n catalogue)."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS: dict[str, str | Promise] = {
+    "create": _("Created"),
+    "update": _("Changed"),
+    "delete": _("Deleted"),
+    "transition": _("Status changed"),
+    "sign": _("Signed electronically"),
+    "sign_failed": _("Electronic signature failed"),
+    "login": _("Signed in"),
+    "login_failed": _("Sign-in failed"),
+    "logout": _("Signed out"),
+    "lockout": _("Account locked"),
+    "mfa_enrolled": _("Two-factor authentication enrolled"),
+    "mfa_removed": _("Two-factor authentication removed"),
+    "mfa_failed": _("Two-factor code rejected"),
+    "permission_denied": _("Access denied"),
+    "role_granted": _("Role granted"),
+    "role_revoked": _("Role revoked"),
+    "export": _("Data exported"),
+    "reveal": _("Restricted value revealed"),
+    "api_call": _("API call"),
+    "key_rotated": _("Key rotated"),
+    "key_reencrypted": _("Data re-encrypted"),
+    "checkpoint": _("Audit checkpoint signed"),
+    "backup_created": _("Backup created"),
+    "backup_verified": _("Backup verified"),
+    "backup_restored": _("Backup restored"),
+    "backup_failed": _("Backup failed"),
+}
+
+
+def action_label(code: str) -> str:
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code
