@@ -6,25 +6,48 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 PROBLEM_BASE = "https://mederp.dev/problems/"  # identifiers only, never fetched
 
+# Lazy: translated into the language of each request, not the one active at import.
 _TITLES = {
-    400: _("Invalid request"),
-    401: _("Not signed in"),
-    403: _("Not allowed"),
-    404: _("Not found"),
-    405: _("Method not allowed"),
-    406: _("Not acceptable"),
-    409: _("Conflict"),
-    415: _("Unsupported media type"),
-    429: _("Too many requests"),
+    400: gettext_lazy("Invalid request"),
+    401: gettext_lazy("Not signed in"),
+    403: gettext_lazy("Not allowed"),
+    404: gettext_lazy("Not found"),
+    405: gettext_lazy("Method not allowed"),
+    406: gettext_lazy("Not acceptable"),
+    409: gettext_lazy("Conflict"),
+    415: gettext_lazy("Unsupported media type"),
+    429: gettext_lazy("Too many requests"),
+    500: gettext_lazy("Server error"),
 }
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem_response(request: HttpRequest, status: int, code: str, detail: str) -> JsonResponse:
+    """A problem detail for errors raised outside DRF (unknown URLs, server errors)."""
+    body: dict[str, Any] = {
+        "type": f"{PROBLEM_BASE}{code}",
+        "title": str(_TITLES.get(status, _("Error"))),
+        "status": status,
+        "detail": detail,
+        "instance": request.get_full_path(),
+    }
+    rid = getattr(request, "request_id", None)
+    if rid:
+        body["request_id"] = rid
+    return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -72,7 +95,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         if rid:
             body["request_id"] = rid
     response.data = body
-    response.content_type = "application/problem+json"
+    response.content_type = PROBLEM_CONTENT_TYPE
     if code == status.HTTP_403_FORBIDDEN and request is not None:
         from mederp.audit.denials import record_denial
 

@@ -13,3 +13,4 @@ urlpatterns = [
 
 handler403 = "mederp.ui.views.permission_denied"
 handler404 = "mederp.ui.views.page_not_found"
+handler500 = "mederp.ui.views.server_error"

@@ -132,5 +132,7 @@ def revoke_role(actor: Any, assignment: RoleAssignment, reason: str) -> RoleAssi
         actor=actor,
         site=locked.site,
     )
+    # `locked` is a fresh instance: clear the cached grants on the caller's user object too.
     authz.clear_cache(locked.user)
+    authz.clear_cache(assignment.user)
     return locked

@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Before allauth: our templates (account/login.html, allauth/layouts/base.html) override
+    # allauth's, and the first app that has a template wins.
+    "mederp.ui",
     "allauth",
     "allauth.account",
     "rest_framework",
@@ -45,7 +48,6 @@ INSTALLED_APPS = [
     "mederp.identity",
     "mederp.audit",
     "mederp.api",
-    "mederp.ui",
 ]
 
 MIDDLEWARE = [
@@ -217,7 +219,8 @@ STORAGES = {
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["mederp.api.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in, and holding the view's `required_permission` (default deny).
+    "DEFAULT_PERMISSION_CLASSES": ["mederp.api.permissions.RequiredPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -235,6 +238,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise send the schema URL to validator.swagger.io (no external calls).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
