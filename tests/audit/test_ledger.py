@@ -125,3 +125,21 @@ def test_system_actor_and_request_context(db: None) -> None:
     entry = AuditEntry.objects.get(object_type="identity.site", object_id=str(site.pk))
     assert (entry.actor_type, entry.actor_username) == ("system", "system")
     assert (entry.request_id, entry.ip) == ("req-123456789", "10.1.2.3")
+
+
+def test_missing_triggers_are_reported_and_migrate_restores_them(site_a: Any) -> None:
+    from django.core.management import call_command
+
+    from mederp.audit import triggers
+    from mederp.audit.verify import verify_ledger
+
+    assert triggers.expected(connection.vendor) <= triggers.installed(connection)
+    triggers.uninstall(connection)
+    result = verify_ledger()
+    assert [e["reason"] for e in result.errors] == [
+        "the append-only triggers are missing: "
+        + ", ".join(sorted(triggers.expected(connection.vendor)))
+    ]
+    call_command("migrate", verbosity=0)
+    assert triggers.expected(connection.vendor) <= triggers.installed(connection)
+    assert verify_ledger().ok

@@ -87,3 +87,19 @@ def test_revoke_removes_permission_and_is_audited(site_a: Any, make_user: Any) -
     assert entry is not None
     assert entry.action == "role_revoked"
     assert entry.changes["revoked_by"] == [None, admin.pk]
+
+
+def test_update_site_records_old_and_new(site_a: Any, make_user: Any) -> None:
+    admin = make_user("admin", None)
+    services.update_site(admin, site_a, reason="Renamed by board decision", name="Site Alpha")
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry is not None
+    assert (entry.action, entry.reason) == ("update", "Renamed by board decision")
+    assert entry.changes == {"name": ["Site A", "Site Alpha"]}
+    with pytest.raises(ValidationError, match="cannot be changed"):
+        services.update_site(admin, site_a, reason="x", code="NEW")
+    with pytest.raises(ValidationError, match="reason"):
+        services.update_site(admin, site_a, reason="", name="Other")
+    operator = make_user("production_operator", site_a)
+    with pytest.raises(PermissionDenied):
+        services.update_site(operator, site_a, reason="x", name="Mine")

@@ -7,4 +7,18 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit ledger"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from mederp.audit import receivers  # noqa: F401
+
+        post_migrate.connect(_reinstall_triggers, sender=self)
+
+
+def _reinstall_triggers(using: str = "default", **kwargs: object) -> None:
+    """SQLite rebuilds a table to alter it, which drops its triggers: put them back after
+    every migrate, whatever the migration did."""
+    from django.db import connections
+
+    from mederp.audit.triggers import install
+
+    install(connections[using])

@@ -121,13 +121,23 @@ class CompactRange:
             c >>= 1
         stack.append(h)
 
+    @property
+    def stack(self) -> list[bytes]:
+        """Roots of the perfect subtrees covering the range, largest (leftmost) first."""
+        return list(self._stack)
+
     def root(self) -> bytes:
-        if not self._stack:
-            return _EMPTY_ROOT
-        root = self._stack[-1]
-        for left in reversed(self._stack[:-1]):
-            root = _sha256(_NODE_PREFIX + left + root).digest()
-        return root
+        return fold_stack(self._stack)
+
+
+def fold_stack(stack: Sequence[bytes]) -> bytes:
+    """The Merkle Tree Hash of a range given as its perfect-subtree roots, left to right."""
+    if not stack:
+        return _EMPTY_ROOT
+    root = stack[-1]
+    for left in reversed(stack[:-1]):
+        root = _sha256(_NODE_PREFIX + left + root).digest()
+    return root
 
 
 def tree_root(leaves: Sequence[bytes]) -> bytes:

@@ -26,6 +26,9 @@ class LedgerHead(models.Model):
 
 
 class AuditEntry(models.Model):
+    """One ledger entry. Indexes are few on purpose: every index is one more page written by
+    every audited change; `seq` grows with time, so time-ordered searches walk its index."""
+
     class ActorType(models.TextChoices):
         USER = "user", _("User")
         API_CLIENT = "api_client", _("API client")
@@ -33,14 +36,14 @@ class AuditEntry(models.Model):
         ANONYMOUS = "anonymous", _("Anonymous")
 
     seq = models.BigIntegerField(_("sequence"), unique=True)
-    created_at = models.DateTimeField(_("time"), db_index=True)
+    created_at = models.DateTimeField(_("time"))
     actor_type = models.CharField(_("actor type"), max_length=20, choices=ActorType.choices)
-    actor_id = models.BigIntegerField(_("actor id"), null=True, db_index=True)
+    actor_id = models.BigIntegerField(_("actor id"), null=True)
     actor_username = models.CharField(_("username"), max_length=150, blank=True)
     actor_name = models.CharField(_("full name"), max_length=200, blank=True)
-    site_id = models.BigIntegerField(_("site id"), null=True, db_index=True)
+    site_id = models.BigIntegerField(_("site id"), null=True)
     site_code = models.CharField(_("site"), max_length=20, blank=True)
-    action = models.CharField(_("action"), max_length=50, db_index=True)
+    action = models.CharField(_("action"), max_length=50)
     object_type = models.CharField(_("object type"), max_length=100, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=300, blank=True)

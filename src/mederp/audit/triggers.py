@@ -62,6 +62,22 @@ def drop_sql(vendor: str) -> list[str]:
     return statements
 
 
+def installed(connection: Any) -> set[str]:
+    """Names of the append-only triggers present in the database."""
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cur.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        return {row[0] for row in cur.fetchall()}
+
+
+def expected(vendor: str) -> set[str]:
+    if vendor == "postgresql":
+        return {f"{t}_{kind}" for t in PROTECTED_TABLES for kind in ("append_only", "no_truncate")}
+    return {f"{t}_no_{op}" for t in PROTECTED_TABLES for op in ("update", "delete")}
+
+
 def install(connection: Any) -> None:
     with connection.cursor() as cur:
         for sql in create_sql(connection.vendor):

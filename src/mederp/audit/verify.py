@@ -13,20 +13,29 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
+import operator
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection
+import orjson
+from django.db import connection, connections
 
+from mederp.audit import triggers
 from mederp.audit.canonical import PAYLOAD_COLUMNS, format_ts
 from mederp.audit.checkpoints import LOG_ID, read_export
-from mederp.audit.merkle import CompactRange
+from mederp.audit.merkle import CompactRange, fold_stack
 from mederp.audit.models import AuditEntry, Checkpoint, LedgerHead
 from mederp.audit.signing import key_id, load_public_key, verify_signature
 
 _LEAF_PREFIX = b"\x00"
 _CHUNK = 10_000
+# Below this many entries one process is faster than starting workers.
+PARALLEL_FROM = 200_000
+# Entries per worker job: a power of two, so each job's subtrees are subtrees of the whole.
+CHUNK_ENTRIES = 1 << 17
 
 
 @dataclass
@@ -54,22 +63,116 @@ class VerifyResult:
 def _ts(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return format_ts(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
-    text = str(value).replace(" ", "T")
+    text = str(value).replace(" ", "T", 1)
     text = text.removesuffix("+00:00").removesuffix("Z")
     if "." not in text:
         text += ".000000"
     return text + "Z"
 
 
-def _entry_rows() -> Any:
-    table = connection.ops.quote_name(AuditEntry._meta.db_table)
-    cols = ", ".join(
-        connection.ops.quote_name(c) for c in (*PAYLOAD_COLUMNS, "payload", "leaf_hash")
-    )
+def _entry_rows(offset: int = 0, limit: int | None = None) -> Any:
+    qn = connection.ops.quote_name
+    table = qn(AuditEntry._meta.db_table)
+    names = [qn(c) for c in (*PAYLOAD_COLUMNS, "payload", "leaf_hash")]
+    # The timestamp is formatted by the database exactly as the payload writes it: a Python
+    # datetime conversion per row would cost more than all the hashing.
+    ts = PAYLOAD_COLUMNS.index("created_at")
+    if connection.vendor == "sqlite":
+        names[ts] = (
+            "CASE WHEN instr(created_at, '.') THEN replace(created_at, ' ', 'T') || 'Z' "
+            "ELSE replace(created_at, ' ', 'T') || '.000000Z' END"
+        )
+    elif connection.vendor == "postgresql":
+        names[ts] = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    sql = f"SELECT {', '.join(names)} FROM {table} ORDER BY seq"  # noqa: S608
+    params: list[int] = []
+    if limit is not None:
+        sql += " LIMIT %s OFFSET %s"
+        params = [limit, offset]
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {cols} FROM {table} ORDER BY seq")  # noqa: S608
+        cur.execute(sql, params)
         while rows := cur.fetchmany(_CHUNK):
             yield from rows
+
+
+@dataclass
+class _Scan:
+    """What one pass over a run of consecutive entries found."""
+
+    entries: int = 0
+    first_seq: int | None = None
+    last_seq: int | None = None
+    error: tuple[int, str] | None = None
+    stacks: dict[int, list[bytes]] = field(default_factory=dict)  # size -> inner subtrees
+    final_stack: list[bytes] = field(default_factory=list)
+
+
+def _scan(offset: int, limit: int | None, expected: int | None, wanted: frozenset[int]) -> _Scan:
+    """Check every entry of the run and build its Merkle subtrees.
+
+    `offset` is a multiple of a power of two at least as large as `limit`, so the run's perfect
+    subtrees are also perfect subtrees of the whole tree and can be combined by the caller.
+    """
+    out = _Scan()
+    acc = CompactRange()
+    sha256 = hashlib.sha256
+    loads = orjson.loads
+    n_cols = len(PAYLOAD_COLUMNS)
+    ts_index = PAYLOAD_COLUMNS.index("created_at")
+    changes_index = PAYLOAD_COLUMNS.index("changes")
+    columns_of = operator.itemgetter(*PAYLOAD_COLUMNS)
+    for row in _entry_rows(offset, limit):
+        seq = row[0]
+        if out.first_seq is None:
+            out.first_seq = seq
+            expected = seq if expected is None else expected
+        payload = row[n_cols].encode("utf-8")
+        digest = sha256(_LEAF_PREFIX + payload).digest()
+        if out.error is None:
+            if seq != expected:
+                why = (
+                    "duplicate or reordered" if seq < expected else f"missing {expected}..{seq - 1}"
+                )
+                out.error = (seq, f"sequence is not gap-free at {seq} ({why})")
+            elif digest.hex() != row[n_cols + 1]:
+                out.error = (seq, f"entry {seq}: leaf hash does not match its payload")
+            else:
+                actual = list(row[:n_cols])
+                if not isinstance(actual[ts_index], str):
+                    actual[ts_index] = _ts(actual[ts_index])
+                if isinstance(actual[changes_index], str):
+                    actual[changes_index] = loads(actual[changes_index])
+                try:
+                    wanted_cols = columns_of(loads(payload))
+                except (KeyError, orjson.JSONDecodeError):
+                    wanted_cols = None
+                if wanted_cols is None or tuple(actual) != wanted_cols:
+                    bad = _first_difference(actual, wanted_cols)
+                    out.error = (seq, f"entry {seq}: column {bad} differs from the hashed payload")
+        expected = seq + 1
+        acc.append(digest)
+        out.entries += 1
+        if offset + acc.size in wanted:
+            out.stacks[offset + acc.size] = acc.stack
+    out.last_seq = expected - 1 if expected is not None else None
+    out.final_stack = acc.stack
+    return out
+
+
+def _scan_in_child(args: tuple[int, int, int | None, frozenset[int]]) -> _Scan:
+    return _scan(*args)
+
+
+def _scan_all(total: int, wanted: frozenset[int], workers: int) -> list[_Scan]:
+    if workers <= 1 or total < PARALLEL_FROM:
+        return [_scan(0, None, 1, wanted)]
+    chunk = CHUNK_ENTRIES
+    jobs = [(off, chunk, 1 if off == 0 else None, wanted) for off in range(0, total, chunk)]
+    # Each child opens its own connection; the parent's must not be shared across fork.
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        return pool.map(_scan_in_child, jobs, chunksize=1)
 
 
 def _check_checkpoint(
@@ -110,7 +213,18 @@ def _check_checkpoint(
         )
 
 
-def verify_ledger(against: Path | None = None, public_key: Path | None = None) -> VerifyResult:
+def _first_difference(actual: list[Any], wanted: tuple[Any, ...] | None) -> str:
+    if wanted is None:
+        return "payload (not a complete ledger payload)"
+    for name, have, want in zip(PAYLOAD_COLUMNS, actual, wanted, strict=True):
+        if have != want:
+            return name
+    return "?"
+
+
+def verify_ledger(
+    against: Path | None = None, public_key: Path | None = None, workers: int | None = None
+) -> VerifyResult:
     result = VerifyResult()
     db_checkpoints: list[dict[str, Any]] = [
         dict(cp)
@@ -130,45 +244,29 @@ def verify_ledger(against: Path | None = None, public_key: Path | None = None) -
             result.fail(None, f"external checkpoint copy in {against} is unreadable: {exc}")
     wanted = {cp["tree_size"] for cp in db_checkpoints} | {cp["tree_size"] for cp in external}
     root_at: dict[int, str] = {}
-    acc = CompactRange()
-    sha256 = hashlib.sha256
-    loads = json.loads
-    expected = 1
-    first_error_seq: int | None = None
-    n_cols = len(PAYLOAD_COLUMNS)
-    ts_index = PAYLOAD_COLUMNS.index("created_at")
-    changes_index = PAYLOAD_COLUMNS.index("changes")
-    for row in _entry_rows():
-        seq = row[0]
-        payload_text, stored_hash = row[n_cols], row[n_cols + 1]
-        payload = payload_text.encode("utf-8")
-        digest = sha256(_LEAF_PREFIX + payload).digest()
-        if seq != expected and first_error_seq is None:
-            first_error_seq = seq
-            reason = (
-                "duplicate or reordered" if seq < expected else f"missing {expected}..{seq - 1}"
-            )
-            result.fail(seq, f"sequence is not gap-free at {seq} ({reason})")
-        expected = seq + 1
-        if digest.hex() != stored_hash and first_error_seq is None:
-            first_error_seq = seq
-            result.fail(seq, f"entry {seq}: leaf hash does not match its payload")
-        body = loads(payload)
-        if first_error_seq is None:
-            for i, name in enumerate(PAYLOAD_COLUMNS):
-                value = row[i]
-                if i == ts_index:
-                    value = _ts(value)
-                elif i == changes_index and isinstance(value, str):
-                    value = loads(value)
-                if body.get(name) != value:
-                    first_error_seq = seq
-                    result.fail(seq, f"entry {seq}: column {name} differs from the hashed payload")
-                    break
-        acc.append(digest)
-        result.entries += 1
-        if acc.size in wanted:
-            root_at[acc.size] = acc.root().hex()
+    total = AuditEntry.objects.count()
+    scans = _scan_all(total, frozenset(wanted), workers or min(4, os.cpu_count() or 1))
+    top = CompactRange()  # over the roots of the runs, which are perfect subtrees
+    previous_last: int | None = None
+    for scan in scans:
+        if (
+            scan.first_seq is not None
+            and previous_last is not None
+            and scan.first_seq != previous_last + 1
+        ):
+            result.fail(scan.first_seq, f"sequence is not gap-free at {scan.first_seq}")
+        if scan.error is not None:
+            result.fail(*scan.error)
+        prefix = top.stack
+        for size, inner in scan.stacks.items():
+            root_at[size] = fold_stack(prefix + inner).hex()
+        result.entries += scan.entries
+        previous_last = scan.last_seq if scan.last_seq is not None else previous_last
+        if len(scans) > 1 and len(scan.final_stack) == 1:
+            top.append(scan.final_stack[0])
+    missing = triggers.expected(connection.vendor) - triggers.installed(connection)
+    if missing:
+        result.fail(None, "the append-only triggers are missing: " + ", ".join(sorted(missing)))
     head = LedgerHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
     if head is not None and head != result.entries and head > result.entries:
         result.fail(

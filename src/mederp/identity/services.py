@@ -136,3 +136,30 @@ def revoke_role(actor: Any, assignment: RoleAssignment, reason: str) -> RoleAssi
     authz.clear_cache(locked.user)
     authz.clear_cache(assignment.user)
     return locked
+
+
+_SITE_EDITABLE = frozenset({"name", "name_zh", "kind", "time_zone", "address", "is_active"})
+
+
+@transaction.atomic
+def update_site(actor: Any, site: Site, *, reason: str, **changes: Any) -> Site:
+    """Change a site's fields; the ledger keeps old → new and the reason."""
+    authz.authorize(actor, "identity.manage_sites", site)
+    unknown = set(changes) - _SITE_EDITABLE
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("A reason is required to change a site.")})
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    before = audit.snapshot(locked)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    changed = audit.diff(before, locked)
+    if not changed:
+        return locked
+    locked.save(update_fields=list(changed))
+    audit.record("update", locked, changes=changed, reason=reason, actor=actor, site=locked)
+    return locked
