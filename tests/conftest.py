@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +14,10 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
-def _keys_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
-    base = tmp_path_factory.getbasetemp()
-    settings.MEDERP_KEYS_DIR = str(base / "keys")
-    settings.MEDERP_AUDIT_CHECKPOINT_EXPORT_DIR = str(base / "checkpoints")
+def _keys_in_tmp(settings: Any, tmp_path: Path) -> None:
+    """Each test has its own key directory and external checkpoint copy, as its own database."""
+    settings.MEDERP_KEYS_DIR = str(tmp_path / "keys")
+    settings.MEDERP_AUDIT_CHECKPOINT_EXPORT_DIR = str(tmp_path / "checkpoints")
 
 
 @pytest.fixture

@@ -38,13 +38,13 @@ def two_checkpoints(db: None) -> tuple[int, int]:
 
 
 def test_inclusion_proof_verifies_offline(two_checkpoints: tuple[int, int]) -> None:
-    pem = public_key_path().read_bytes()
+    pem = [public_key_path().read_bytes()]
     for seq in range(1, two_checkpoints[1] + 1):
         assert "is included" in check(inclusion(seq), pem)
 
 
 def test_tampered_inclusion_proofs_are_invalid(two_checkpoints: tuple[int, int]) -> None:
-    pem = public_key_path().read_bytes()
+    pem = [public_key_path().read_bytes()]
     proof = inclusion(4)
     bad_payload = {**proof, "payload": proof["payload"].replace("Proof site", "Proof sight")}
     with pytest.raises(ProofInvalid, match="payload"):
@@ -55,16 +55,21 @@ def test_tampered_inclusion_proofs_are_invalid(two_checkpoints: tuple[int, int])
     bad_index = {**proof, "index": proof["index"] + 1}
     with pytest.raises(ProofInvalid):
         check(bad_index, pem)
-    other_key = {**proof, "public_key": ""}
-    with pytest.raises(ProofInvalid):
-        check(other_key)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from mederp.audit.signing import public_pem
+
+    stranger = [public_pem(Ed25519PrivateKey.generate().public_key())]
+    with pytest.raises(ProofInvalid, match="not trusted"):
+        check(proof, stranger)
+    assert "is included" in check(proof)  # the embedded key, when none is given
     with pytest.raises(ProofInvalid, match="malformed"):
         check({"type": "inclusion"}, pem)
 
 
 def test_consistency_proof_between_checkpoints(two_checkpoints: tuple[int, int]) -> None:
     old, new = two_checkpoints
-    pem = public_key_path().read_bytes()
+    pem = [public_key_path().read_bytes()]
     proof = consistency(old, new)
     assert "extends" in check(proof, pem)
     forged = {**proof, "proof": list(reversed(proof["proof"]))}
@@ -101,7 +106,7 @@ def test_cli_prove_and_standalone_checker(
 
     old, new = two_checkpoints
     call_command("audit", "prove-consistency", str(old), str(new))
-    assert "extends" in check(json.loads(capsys.readouterr().out), public_key_path().read_bytes())
+    assert "extends" in check(json.loads(capsys.readouterr().out), [public_key_path().read_bytes()])
 
 
 def test_cli_errors_are_clear(two_checkpoints: tuple[int, int]) -> None:
@@ -137,7 +142,9 @@ def test_checkpoints_are_exported_and_due_rules(db: None, settings: Any) -> None
     lines = read_export(export_dir())
     assert len(lines) == before + 1
     assert json.loads(lines[-1]["statement"])["tree_size"] == cp.tree_size
-    assert (export_dir() / "audit-signing.pub").read_bytes() == public_key_path().read_bytes()
+    assert (
+        export_dir() / "keys" / f"{cp.key_id}.pub"
+    ).read_bytes() == public_key_path().read_bytes()
 
 
 def test_periodic_task_signs_when_due(db: None, settings: Any) -> None:
@@ -150,3 +157,48 @@ def test_periodic_task_signs_when_due(db: None, settings: Any) -> None:
     assert Checkpoint.objects.count() == 1
     checkpoint_if_due.call_local()
     assert Checkpoint.objects.count() == 1
+
+
+def test_a_relabelled_proof_is_invalid(two_checkpoints: tuple[int, int]) -> None:
+    pem = [public_key_path().read_bytes()]
+    proof = inclusion(4)
+    with pytest.raises(ProofInvalid, match="entry number"):
+        check({**proof, "seq": 7}, pem)
+
+
+def test_key_rotation_keeps_old_checkpoints_verifiable(
+    two_checkpoints: tuple[int, int], tmp_path: Path
+) -> None:
+    from mederp.audit.checkpoints import export_dir, rotate_signing_key
+    from mederp.audit.models import AuditEntry
+    from mederp.audit.verify import verify_ledger
+
+    old_pub = public_key_path().read_bytes()
+    cp = rotate_signing_key(SYSTEM, reason="Scheduled yearly rotation")
+    assert cp is not None
+    assert public_key_path().read_bytes() != old_pub
+    entry = AuditEntry.objects.get(action="key_rotated")
+    assert entry.changes["key_id"][1] == cp.key_id
+    assert verify_ledger(against=export_dir()).ok
+    # Proofs against old and new checkpoints both check, given both public keys.
+    pems = [old_pub, public_key_path().read_bytes()]
+    assert "is included" in check(inclusion(2), pems)
+    assert "extends" in check(consistency(two_checkpoints[0], cp.tree_size), pems)
+    # An inspector who trusts only the new key sees the old checkpoints as unverifiable.
+    only_new = tmp_path / "new.pub"
+    only_new.write_bytes(public_key_path().read_bytes())
+    result = verify_ledger(public_keys=[only_new])
+    assert not result.ok
+    assert "not a trusted key" in result.errors[0]["reason"]
+
+
+def test_missing_signing_key_is_an_error_not_a_new_key(two_checkpoints: tuple[int, int]) -> None:
+    from mederp.audit.signing import private_key_path
+
+    private_key_path().unlink()
+    _sites(1, "M")
+    with pytest.raises(CommandError, match="restore the key directory"):
+        call_command("audit", "checkpoint")
+    assert not private_key_path().exists()
+    call_command("audit", "rotate-key", "--reason", "Key file lost in disk failure")
+    assert private_key_path().exists()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -52,8 +53,8 @@ def leaf_hashes(upto: int | None = None) -> list[bytes]:
 
 def _export(checkpoint: Checkpoint, public_key_pem: bytes) -> None:
     directory = export_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    pub = directory / "audit-signing.pub"
+    (directory / "keys").mkdir(parents=True, exist_ok=True)
+    pub = directory / "keys" / f"{checkpoint.key_id}.pub"
     if not pub.exists():
         pub.write_bytes(public_key_pem)
     line = json.dumps(
@@ -107,6 +108,35 @@ def create_checkpoint() -> Checkpoint | None:
         return None  # another process signed the same size at the same moment
     _export(checkpoint, public_pem(private.public_key()))
     return checkpoint
+
+
+def rotate_signing_key(actor: Any, reason: str) -> Checkpoint | None:
+    """Start signing with a new key (after a suspected leak, a lost key, or on schedule).
+
+    Checkpoints already signed keep verifying: the old public key stays in the trusted set.
+    The rotation is recorded in the ledger and sealed at once by a checkpoint under the new key.
+    """
+    from mederp import audit
+    from mederp.audit.signing import new_signing_key
+    from mederp.identity.authz import authorize
+
+    authorize(actor, "audit.manage_checkpoints")
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "A reason is required to rotate the signing key."})
+    old, new = new_signing_key()
+    with transaction.atomic():
+        audit.record(
+            "key_rotated",
+            None,
+            object_type="audit.signing_key",
+            object_id=new,
+            object_repr=f"audit signing key {new}",
+            changes={"key_id": [old, new]},
+            reason=reason,
+            actor=actor,
+            site=None,
+        )
+    return create_checkpoint()
 
 
 def checkpoint_due(now: dt.datetime | None = None) -> bool:

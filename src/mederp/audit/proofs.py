@@ -8,7 +8,7 @@ from typing import Any
 from mederp.audit.checkpoints import LOG_ID, leaf_hashes
 from mederp.audit.merkle import consistency_proof_from_hashes, inclusion_proof_from_hashes
 from mederp.audit.models import AuditEntry, Checkpoint
-from mederp.audit.signing import load_public_key, public_pem
+from mederp.audit.signing import public_pem, trusted_keys
 
 
 class ProofError(Exception):
@@ -39,7 +39,16 @@ def inclusion(seq: int) -> dict[str, Any]:
         "leaf_hash": entry.leaf_hash,
         "proof": [h.hex() for h in inclusion_proof_from_hashes(hashes, seq - 1)],
         "checkpoint": _checkpoint_json(cp),
-        "public_key": public_pem(load_public_key()).decode("ascii"),
+        "public_keys": _keys_for(cp),
+    }
+
+
+def _keys_for(*checkpoints: Checkpoint) -> dict[str, str]:
+    keys = trusted_keys()
+    return {
+        cp.key_id: public_pem(keys[cp.key_id]).decode("ascii")
+        for cp in checkpoints
+        if cp.key_id in keys
     }
 
 
@@ -63,5 +72,5 @@ def consistency(old_size: int, new_size: int) -> dict[str, Any]:
         "proof": [h.hex() for h in consistency_proof_from_hashes(hashes, old_size)],
         "old_checkpoint": _checkpoint_json(old),
         "new_checkpoint": _checkpoint_json(new),
-        "public_key": public_pem(load_public_key()).decode("ascii"),
+        "public_keys": _keys_for(old, new),
     }

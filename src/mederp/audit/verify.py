@@ -28,7 +28,7 @@ from mederp.audit.canonical import PAYLOAD_COLUMNS, format_ts
 from mederp.audit.checkpoints import LOG_ID, read_export
 from mederp.audit.merkle import CompactRange, fold_stack
 from mederp.audit.models import AuditEntry, Checkpoint, LedgerHead
-from mederp.audit.signing import key_id, load_public_key, verify_signature
+from mederp.audit.signing import trusted_keys, verify_signature
 
 _LEAF_PREFIX = b"\x00"
 _CHUNK = 10_000
@@ -222,26 +222,42 @@ def _first_difference(actual: list[Any], wanted: tuple[Any, ...] | None) -> str:
     return "?"
 
 
+def _head() -> int | None:
+    return LedgerHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
+
+
 def verify_ledger(
-    against: Path | None = None, public_key: Path | None = None, workers: int | None = None
+    against: Path | None = None,
+    public_keys: list[Path] | None = None,
+    workers: int | None = None,
 ) -> VerifyResult:
+    """Verify everything; `public_keys` (files or directories) replace the server's trusted
+    keys, `against` is the directory holding the external checkpoint copy."""
     result = VerifyResult()
-    db_checkpoints: list[dict[str, Any]] = [
-        dict(cp)
-        for cp in Checkpoint.objects.order_by("tree_size").values(
-            "tree_size", "root_hash", "statement", "signature", "key_id"
-        )
-    ]
+    # Read in this order so that writers running meanwhile cannot cause false alarms: the
+    # external copy, then the database checkpoints, then the head, then the entries.
     external: list[dict[str, Any]] = []
     if against is not None:
         try:
             for line in read_export(against):
                 body = json.loads(line["statement"])
                 external.append(
-                    {**line, "tree_size": body["tree_size"], "root_hash": body["root_hash"]}
+                    {
+                        **line,
+                        "tree_size": body["tree_size"],
+                        "root_hash": body["root_hash"],
+                        "key_id": body.get("key_id"),
+                    }
                 )
         except (ValueError, KeyError, TypeError) as exc:
             result.fail(None, f"external checkpoint copy in {against} is unreadable: {exc}")
+    db_checkpoints: list[dict[str, Any]] = [
+        dict(cp)
+        for cp in Checkpoint.objects.order_by("tree_size").values(
+            "tree_size", "root_hash", "statement", "signature", "key_id"
+        )
+    ]
+    head_before = _head()
     wanted = {cp["tree_size"] for cp in db_checkpoints} | {cp["tree_size"] for cp in external}
     root_at: dict[int, str] = {}
     total = AuditEntry.objects.count()
@@ -264,49 +280,69 @@ def verify_ledger(
         previous_last = scan.last_seq if scan.last_seq is not None else previous_last
         if len(scans) > 1 and len(scan.final_stack) == 1:
             top.append(scan.final_stack[0])
+    head_after = _head()
     missing = triggers.expected(connection.vendor) - triggers.installed(connection)
     if missing:
         result.fail(None, "the append-only triggers are missing: " + ", ".join(sorted(missing)))
-    head = LedgerHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
-    if head is not None and head != result.entries and head > result.entries:
+    if head_before is not None and head_before > result.entries:
         result.fail(
             result.entries + 1,
-            f"the ledger head says {head} entries were written but "
+            f"the ledger head says {head_before} entries were written but "
             f"{result.entries} remain: entries were removed",
         )
-    elif head is not None and head < result.entries:
+    elif head_after is not None and head_after < result.entries:
         result.fail(
-            head + 1,
-            f"{result.entries - head} entries after seq {head} were not "
+            head_after + 1,
+            f"{result.entries - head_after} entries after seq {head_after} were not "
             "written by the ledger (inserted outside the application)",
         )
-
-    try:
-        key = load_public_key(public_key)
-    except (OSError, ValueError) as exc:
-        if db_checkpoints or external:
-            result.fail(None, f"cannot check checkpoint signatures: {exc}")
-        return result
-    kid = key_id(key)
-    for cp in db_checkpoints:
-        result.checkpoints += 1
-        if cp["key_id"] != kid:
-            result.fail(
-                cp["tree_size"],
-                f"checkpoint at tree size {cp['tree_size']} was signed "
-                f"by key {cp['key_id']}, not the trusted key {kid}",
-            )
-            continue
-        _check_checkpoint(result, cp, key, root_at, "database")
-    if against is not None:
-        in_db = {(cp["tree_size"], cp["root_hash"]) for cp in db_checkpoints}
-        for cp in external:
-            _check_checkpoint(result, cp, key, root_at, "external")
-            if (cp["tree_size"], cp["root_hash"]) not in in_db:
-                result.fail(
-                    cp["tree_size"],
-                    f"external checkpoint at tree size {cp['tree_size']} "
-                    "is missing from the database",
-                )
+    _check_signatures(result, db_checkpoints, external, root_at, public_keys, against)
     result.errors.sort(key=lambda e: (e["seq"] is None, e["seq"] or 0))
     return result
+
+
+def _check_signatures(
+    result: VerifyResult,
+    db_checkpoints: list[dict[str, Any]],
+    external: list[dict[str, Any]],
+    root_at: dict[int, str],
+    public_keys: list[Path] | None,
+    against: Path | None,
+) -> None:
+    try:
+        keys = trusted_keys(public_keys)
+    except (OSError, ValueError) as exc:
+        result.fail(None, f"cannot read the trusted public keys: {exc}")
+        return
+    for source, checkpoints in (("database", db_checkpoints), ("external", external)):
+        for cp in checkpoints:
+            result.checkpoints += source == "database"
+            key = keys.get(str(cp["key_id"]))
+            if key is None:
+                result.fail(
+                    cp["tree_size"],
+                    f"{source} checkpoint at tree size {cp['tree_size']} was signed by key "
+                    f"{cp['key_id']}, which is not a trusted key",
+                )
+                continue
+            _check_checkpoint(result, cp, key, root_at, source)
+    if against is None:
+        return
+    in_db = {(cp["tree_size"], cp["root_hash"]) for cp in db_checkpoints}
+    in_copy = {(cp["tree_size"], cp["root_hash"]) for cp in external}
+    for cp in external:
+        if (cp["tree_size"], cp["root_hash"]) not in in_db:
+            result.fail(
+                cp["tree_size"],
+                f"external checkpoint at tree size {cp['tree_size']} is missing from the database",
+            )
+    newest_copied = max((size for size, _ in in_copy), default=0)
+    for cp in db_checkpoints:
+        # A checkpoint newer than the copy may have been signed while we read; older ones must
+        # all be in the copy.
+        if cp["tree_size"] <= newest_copied and (cp["tree_size"], cp["root_hash"]) not in in_copy:
+            result.fail(
+                cp["tree_size"],
+                f"database checkpoint at tree size {cp['tree_size']} is missing from the "
+                "external copy",
+            )

@@ -270,3 +270,5 @@ MEDERP_AUDIT_CHECKPOINT_SECONDS = env_int("MEDERP_AUDIT_CHECKPOINT_SECONDS", 300
 MEDERP_AUDIT_CHECKPOINT_EXPORT_DIR = env_str("MEDERP_AUDIT_CHECKPOINT_EXPORT_DIR") or str(
     VAR_DIR / "checkpoints"
 )
+# The checkpoint signing key (its .pub sits beside it); default <keys dir>/audit-signing.key.
+MEDERP_AUDIT_SIGNING_KEY = env_str("MEDERP_AUDIT_SIGNING_KEY")
