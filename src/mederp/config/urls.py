@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("mederp.api.urls")),
+    path("audit/", include("mederp.audit.urls")),
     path("", include("mederp.ui.urls")),
 ]
 

@@ -23,4 +23,8 @@ class NavSection:
 
 NAVIGATION: tuple[NavSection, ...] = (
     NavSection(_("Overview"), (NavItem(_("Dashboard"), "ui:home", "core.view_dashboard"),)),
+    NavSection(
+        _("Quality & compliance"),
+        (NavItem(_("Audit trail"), "audit:search", "audit.view_trail"),),
+    ),
 )
