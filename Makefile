@@ -26,7 +26,7 @@ demo: $(STAMP) translations
 	$(MEDERP) collectstatic --noinput --verbosity 0
 	$(MEDERP) tls_cert
 	@$(MEDERP) demo_banner
-	exec $(BIN)/gunicorn -c python:mederp.config.gunicorn mederp.config.wsgi
+	MEDERP_RUN_JOBS=1 exec $(BIN)/gunicorn -c python:mederp.config.gunicorn mederp.config.wsgi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

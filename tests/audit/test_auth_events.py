@@ -122,3 +122,20 @@ def test_anonymous_logout_writes_nothing(client: Client, db: None) -> None:
     before = _last_seq()
     client.post(LOGOUT)
     assert _new_entries(before) == []
+
+
+@pytest.mark.django_db
+def test_password_change_is_audited_without_the_password(client: Any, make_user: Any) -> None:
+    user = make_user("qa_specialist", None, username="pwchanger")
+    client.force_login(user)
+    new = "a-new-and-long-passphrase-2026"
+    response = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": new, "password2": new},
+        secure=True,
+    )
+    assert response.status_code in (200, 302)
+    entry = AuditEntry.objects.filter(action="password_changed").get()
+    assert entry.actor_username == "pwchanger"
+    assert not AuditEntry.objects.filter(payload__contains=new).exists()
+    assert not AuditEntry.objects.filter(payload__contains=PASSWORD).exists()

@@ -75,6 +75,20 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def create_superuser(self, username: str, password: str | None = None, **extra: Any) -> User:
+        """`mederp createsuperuser` works, but there is no superuser: it makes an audited
+        administrator through the service layer, like `mederp create_admin`."""
+        from mederp.identity.services import bootstrap_admin
+
+        if not password:
+            raise ValueError("a password is required")
+        return bootstrap_admin(
+            username=username,
+            password=password,
+            full_name=extra.get("full_name") or username,
+            email=extra.get("email") or "",
+        )
+
 
 class User(AbstractBaseUser):
     """A person who signs in. No Django superuser flag: all power comes from roles."""

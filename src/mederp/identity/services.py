@@ -163,3 +163,21 @@ def update_site(actor: Any, site: Site, *, reason: str, **changes: Any) -> Site:
     locked.save(update_fields=list(changed))
     audit.record("update", locked, changes=changed, reason=reason, actor=actor, site=locked)
     return locked
+
+
+@transaction.atomic
+def bootstrap_admin(*, username: str, full_name: str, password: str, email: str = "") -> User:
+    """The first administrator, from the command line (`mederp create_admin`)."""
+    from mederp.identity.authz import SYSTEM
+
+    user = create_user(
+        SYSTEM, username=username, full_name=full_name, password=password, email=email
+    )
+    assign_role(
+        SYSTEM,
+        user,
+        Role.objects.get(code="admin"),
+        None,
+        reason="Initial administrator created from the command line",
+    )
+    return user
