@@ -9,6 +9,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "create": _("Created"),
     "update": _("Changed"),
     "delete": _("Deleted"),
+    "revoke": _("Revoked"),
     "transition": _("Status changed"),
     "sign": _("Signed electronically"),
     "sign_failed": _("Electronic signature failed"),

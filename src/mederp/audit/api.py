@@ -10,15 +10,12 @@ import datetime as dt
 from typing import Any
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, permissions, serializers
+from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.request import Request
-from rest_framework.views import APIView
 
+from mederp.api.permissions import RequiredPermission
 from mederp.audit.actions import ACTION_LABELS, action_label
 from mederp.audit.models import AuditEntry
 from mederp.audit.selectors import (
@@ -29,34 +26,17 @@ from mederp.audit.selectors import (
     apply_filter,
     entries_visible_to,
 )
-from mederp.identity.authz import authorize
 from mederp.identity.models import Site
 
 _UNDECLARED: Any = object()
 
 
-class RequiredPermissionAtAnySite(permissions.BasePermission):
-    """Like `mederp.api.permissions.RequiredPermission`, but the view's `required_permission`
-    may be held at any site, not only the session's current one (ADR 0006: deliberate). The
-    audit list spans sites, and its queryset keeps each caller to the sites where they hold
-    the permission, so this is the same rule as the audit pages follow."""
+class RequiredPermissionAtAnySite(RequiredPermission):
+    """The view's `required_permission` may be held at any site, not only the session's
+    current one (ADR 0006: deliberate). The audit list spans sites, and its queryset keeps
+    each caller to the sites where they hold the permission."""
 
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        if user is None or not user.is_authenticated:
-            return False  # DRF answers 401 when no authenticator succeeded
-        perm = getattr(view, "required_permission", _UNDECLARED)
-        if perm is _UNDECLARED:
-            self.message = _("This endpoint declares no permission and is closed.")
-            return False
-        if perm is None:
-            return True
-        try:
-            authorize(user, perm)
-        except PermissionDenied as exc:
-            self.message = str(exc)
-            return False
-        return True
+    site_scoped = False
 
 
 class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):

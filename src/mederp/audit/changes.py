@@ -56,8 +56,11 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     """The audit view of an instance: concrete field values, RESTRICTED ones fingerprinted."""
     model = type(instance)
     out: dict[str, Any] = {}
+    excluded: frozenset[str] = getattr(model, "audit_exclude", frozenset())
     for field in model._meta.concrete_fields:
         name = field.name
+        if name in excluded:
+            continue
         raw = getattr(instance, field.attname)
         if field_class(model, name).restricted and name != "password":
             out[name] = None if raw in (None, "") else {REDACTED: fingerprint(raw)}

@@ -18,6 +18,7 @@ PERMISSIONS: dict[str, str] = {
     "audit.view_trail": N_("See audit trails and search the audit ledger"),
     "audit.export": N_("Export audit trails"),
     "audit.manage_checkpoints": N_("Create audit checkpoints"),
+    "api.manage_tokens": N_("Issue and revoke API tokens"),
 }
 
 # code: (English name, Chinese name, privileged, permissions)
@@ -33,6 +34,7 @@ SEED_ROLES: dict[str, tuple[str, str, bool, list[str]]] = {
             "identity.manage_users",
             "identity.manage_sites",
             "identity.assign_role",
+            "api.manage_tokens",
             "identity.view_roles",
             "audit.manage_checkpoints",
         ],

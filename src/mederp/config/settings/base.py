@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "mederp.core.middleware.ActorContextMiddleware",
+    "mederp.api.middleware.ApiCallAuditMiddleware",
     "mederp.ui.middleware.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -219,7 +220,10 @@ STORAGES = {
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["mederp.api.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "mederp.api.authentication.TokenAuthentication",
+        "mederp.api.authentication.SessionAuthentication",
+    ],
     # Signed in, and holding the view's `required_permission` (default deny).
     "DEFAULT_PERMISSION_CLASSES": ["mederp.api.permissions.RequiredPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
