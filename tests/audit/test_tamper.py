@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from mederp.audit import triggers
-from mederp.audit.canonical import build_payload, entry_leaf_hash
+from mederp.audit.canonical import PAYLOAD_COLUMNS, build_payload, entry_leaf_hash
 from mederp.audit.checkpoints import create_checkpoint, statement_bytes
 from mederp.audit.models import AuditEntry, Checkpoint
 from mederp.audit.verify import verify_ledger
@@ -110,70 +110,28 @@ def test_tail_truncation_is_detected(ledger: list[int]) -> None:
     assert "entries were removed" in reasons
 
 
-def test_inserting_a_forged_entry_is_detected(ledger: list[int]) -> None:
-    # Make room at seq 10 by renumbering everything after it, then insert a well-formed entry.
-    sql("UPDATE audit_auditentry SET seq = seq + 1000 WHERE seq >= 10")
-    sql("UPDATE audit_auditentry SET seq = seq - 999 WHERE seq >= 1000")
-    template = AuditEntry.objects.get(seq=9)
-    cols = {
-        c: getattr(template, c)
-        for c in (
-            "created_at",
-            "actor_type",
-            "actor_id",
-            "actor_username",
-            "actor_name",
-            "site_id",
-            "site_code",
-            "action",
-            "object_type",
-            "object_id",
-            "object_repr",
-            "changes",
-            "reason",
-            "request_id",
-            "ip",
-            "device_id",
-        )
-    }
-    cols.update(seq=10, reason="forged approval")
+def forge(like_seq: int, **overrides: Any) -> None:
+    """Insert a well-formed entry (correct payload and leaf hash) copied from another one."""
+    template = AuditEntry.objects.get(seq=like_seq)
+    cols = {c: getattr(template, c) for c in PAYLOAD_COLUMNS} | overrides
     payload = build_payload(cols)
     AuditEntry.objects.bulk_create(
         [AuditEntry(**cols, payload=payload.decode(), leaf_hash=entry_leaf_hash(payload))]
     )
+
+
+def test_inserting_a_forged_entry_is_detected(ledger: list[int]) -> None:
+    # Make room at seq 10 by renumbering everything after it, then insert a well-formed entry.
+    sql("UPDATE audit_auditentry SET seq = seq + 1000 WHERE seq >= 10")
+    sql("UPDATE audit_auditentry SET seq = seq - 999 WHERE seq >= 1000")
+    forge(9, seq=10, reason="forged approval")
     err = first_error()
     assert err["seq"] is not None
     assert err["seq"] >= 10
 
 
 def test_appending_outside_the_application_is_detected(ledger: list[int]) -> None:
-    template = AuditEntry.objects.get(seq=20)
-    cols = {
-        c: getattr(template, c)
-        for c in (
-            "created_at",
-            "actor_type",
-            "actor_id",
-            "actor_username",
-            "actor_name",
-            "site_id",
-            "site_code",
-            "action",
-            "object_type",
-            "object_id",
-            "object_repr",
-            "changes",
-            "reason",
-            "request_id",
-            "ip",
-            "device_id",
-        )
-    }
-    cols["seq"] = 21
-    payload = build_payload(cols)
-    AuditEntry.objects.bulk_create(
-        [AuditEntry(**cols, payload=payload.decode(), leaf_hash=entry_leaf_hash(payload))]
-    )
+    forge(20, seq=21)
     err = first_error()
     assert err["seq"] == 21
 
