@@ -26,7 +26,7 @@ demo: $(STAMP) translations
 	$(MEDERP) collectstatic --noinput --verbosity 0
 	$(MEDERP) tls_cert
 	@$(MEDERP) demo_banner
-	MEDERP_RUN_JOBS=1 exec $(BIN)/gunicorn -c python:mederp.config.gunicorn mederp.config.wsgi
+	MEDERP_RUN_JOBS=1 MEDERP_COMPANY_NAME="$${MEDERP_COMPANY_NAME:-Huaxin Medical Devices 华信医疗器械}" exec $(BIN)/gunicorn -c python:mederp.config.gunicorn mederp.config.wsgi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from mederp.identity.authz import SYSTEM
-
-PASSWORD = "correct-horse-battery-staple"
+from mederp.testing.users import PASSWORD
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
 from django.core.cache import cache
 from django.test import Client
 
 from mederp.audit.models import AuditEntry
+from mederp.testing.users import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import structlog
-from conftest import PASSWORD
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import Client, override_settings
@@ -20,6 +19,7 @@ from mederp.audit.models import AuditEntry
 from mederp.core import context
 from mederp.core.logging import json_formatter
 from mederp.core.netaddr import client_ip, is_trusted, parse_networks
+from mederp.testing.users import PASSWORD
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 PROXY = "10.1.2.3"  # inside the trusted network used by these tests

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
 from django.test import Client
+
+from mederp.testing.users import PASSWORD
 
 LOGIN = "/accounts/login/"
 

@@ -23,6 +23,9 @@ timeout = 60
 graceful_timeout = 10
 certfile = os.environ.get("MEDERP_TLS_CERT", os.path.join(_var, "tls", "cert.pem"))
 keyfile = os.environ.get("MEDERP_TLS_KEY", os.path.join(_var, "tls", "key.pem"))
+# Per instance, not the per-user default (~/.gunicorn): servers must not take over
+# each other's control socket.
+control_socket = os.path.join(_var, "gunicorn.ctl")
 accesslog = "-"
 errorlog = "-"
 # Same list as Django's MEDERP_TRUSTED_PROXIES: nobody's X-Forwarded-* is believed by default.

@@ -266,7 +266,7 @@ LOGGING = {
 }
 
 # --- mederp ---------------------------------------------------------------------------------
-MEDERP_COMPANY_NAME = env_str("MEDERP_COMPANY_NAME", "mederp")
+MEDERP_COMPANY_NAME = env_str("MEDERP_COMPANY_NAME", "")
 MEDERP_KEYS_DIR = env_str("MEDERP_KEYS_DIR") or str(VAR_DIR / "keys")
 # Signed audit checkpoints: every N entries or T seconds, whichever comes first.
 MEDERP_AUDIT_CHECKPOINT_EVERY = env_int("MEDERP_AUDIT_CHECKPOINT_EVERY", 1000)

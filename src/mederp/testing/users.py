@@ -1,0 +1,3 @@
+"""Test users share one password that meets the password policy."""
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105
