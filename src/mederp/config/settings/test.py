@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mederp.config.settings.base import *  # noqa: F403
-from mederp.config.settings.base import HUEY
+from mederp.config.settings.base import HUEY, STATIC_ROOT
 
 # Argon2 stays the hasher (it is what production runs), with cheap parameters in tests.
 PASSWORD_HASHERS = ["mederp.testing.hashers.FastArgon2PasswordHasher"]
