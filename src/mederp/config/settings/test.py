@@ -15,3 +15,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 HUEY = {**HUEY, "huey_class": "huey.MemoryHuey", "immediate": True}
 HUEY.pop("filename", None)
 HUEY.pop("url", None)
+
+# WhiteNoise warns at every request when STATIC_ROOT does not exist; tests serve from finders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
