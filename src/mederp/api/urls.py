@@ -3,12 +3,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from mederp.api.views import MeView
 from mederp.audit.api import AuditEntryList
+from mederp.data.api import PersonDetail, PersonListCreate, PersonReveal, PersonSearch
 
 app_name = "api"
 
 urlpatterns = [
     path("v1/me", MeView.as_view(), name="me"),
     path("v1/audit/entries", AuditEntryList.as_view(), name="audit-entries"),
+    path("v1/people", PersonListCreate.as_view(), name="people"),
+    path("v1/people/search", PersonSearch.as_view(), name="people-search"),
+    path("v1/people/<uuid:pk>", PersonDetail.as_view(), name="person"),
+    path("v1/people/<uuid:pk>/reveal", PersonReveal.as_view(), name="person-reveal"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

@@ -17,13 +17,35 @@ from typing import Any
 from django.db import models
 
 from mederp.core.classification import field_class
-from mederp.core.keys import audit_fingerprint_key
+from mederp.core.keys import audit_fingerprint_key, keys_dir
 
 REDACTED = "[restricted]"
+FINGERPRINT_KEY_FILE = "audit-fingerprint.key"
+
+
+class FingerprintKeyMissing(RuntimeError):
+    """The fingerprint key file is gone while the ledger holds fingerprints made with it."""
+
+
+def _ledger_has_fingerprints() -> bool:
+    from mederp.audit.models import AuditEntry
+
+    # Canonical JSON (RFC 8785): the marker is always written exactly like this.
+    return AuditEntry.objects.filter(payload__contains='{"' + REDACTED + '":').exists()
 
 
 @cache
 def _fingerprint_key() -> bytes:
+    """The HMAC key of the fingerprints. Created on first use only while the ledger holds no
+    fingerprint: once it does, a missing key file is an incident (an unmounted or lost key
+    directory), never something to paper over with a new key whose fingerprints would not
+    match the old ones."""
+    path = keys_dir() / FINGERPRINT_KEY_FILE
+    if not path.exists() and _ledger_has_fingerprints():
+        raise FingerprintKeyMissing(
+            f"the audit fingerprint key {path} is missing while the audit ledger holds "
+            "fingerprints made with it: restore the key directory from its backup"
+        )
     return audit_fingerprint_key()
 
 
@@ -60,6 +82,12 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     for field in model._meta.concrete_fields:
         name = field.name
         if name in excluded:
+            continue
+        hook = getattr(field, "audit_value", None)
+        if hook is not None:
+            # Encrypted fields fingerprint themselves (subject data with the subject's own,
+            # shreddable key); they never hand the ledger their value.
+            out[name] = hook(instance)
             continue
         raw = getattr(instance, field.attname)
         if field_class(model, name).restricted and name != "password":

@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mederp.audit.canonical import build_payload, entry_leaf_hash
+from mederp.audit.canonical import PAYLOAD_COLUMNS, build_payload, entry_leaf_hash
 from mederp.audit.models import AuditEntry, LedgerHead
 from mederp.core import context
 
@@ -114,39 +115,34 @@ def _append(columns: dict[str, Any]) -> AuditEntry:
     columns["seq"] = _next_seq()
     columns["created_at"] = timezone.now()
     payload = build_payload(columns)
-    entry = AuditEntry(
-        **columns, payload=payload.decode("utf-8"), leaf_hash=entry_leaf_hash(payload)
-    )
-    # A plain INSERT: the model save machinery costs more than the whole ledger logic, and the
-    # ledger is on the path of every business change.
-    values = [
-        f.get_db_prep_save(getattr(entry, f.attname), connection)
-        if prep
-        else getattr(entry, f.attname)
-        for f, prep in _insert_fields()
-    ]
+    row = {**columns, "payload": payload.decode("utf-8"), "leaf_hash": entry_leaf_hash(payload)}
+    # A plain INSERT, values prepared by hand: the model save machinery costs more than the
+    # whole ledger logic, and the ledger is on the path of every business change.
+    values = [row[name] for name in _INSERT_COLUMNS]
+    values[_CHANGES] = orjson.dumps(columns["changes"]).decode("utf-8")
+    values[_CREATED] = connection.ops.adapt_datetimefield_value(columns["created_at"])
     with connection.cursor() as cur:
         cur.execute(_insert_sql(connection.vendor), values)
-        row = cur.fetchone()
-    entry.pk = row[0] if row else None
-    entry._state.adding = False
-    return entry
+        (pk,) = cur.fetchone()
+    return AuditEntry.from_db(
+        connection.alias, ["id", *_INSERT_COLUMNS], [pk, *(row[n] for n in _INSERT_COLUMNS)]
+    )
 
 
-@cache
-def _insert_fields() -> list[tuple[Any, bool]]:
-    """(field, needs the backend's conversion): only JSON and datetimes do."""
-    return [
-        (f, f.get_internal_type() in {"JSONField", "DateTimeField"})
-        for f in AuditEntry._meta.concrete_fields
-        if not f.primary_key
-    ]
+_INSERT_COLUMNS = (*PAYLOAD_COLUMNS, "payload", "leaf_hash")
+_CHANGES = _INSERT_COLUMNS.index("changes")
+_CREATED = _INSERT_COLUMNS.index("created_at")
 
 
 @cache
 def _insert_sql(vendor: str) -> str:
     qn = connection.ops.quote_name
-    names = ", ".join(qn(f.column) for f, _ in _insert_fields())
-    marks = ", ".join(["%s"] * len(_insert_fields()))
+    marks = ["%s"] * len(_INSERT_COLUMNS)
+    if vendor == "postgresql":
+        marks[_CHANGES] = "%s::jsonb"
+    names = ", ".join(qn(AuditEntry._meta.get_field(name).column) for name in _INSERT_COLUMNS)
     table = qn(AuditEntry._meta.db_table)
-    return f"INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING {qn('id')}"  # noqa: S608
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({', '.join(marks)}) "  # noqa: S608
+        f"RETURNING {qn('id')}"
+    )

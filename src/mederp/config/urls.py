@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("mederp.api.urls")),
     path("audit/", include("mederp.audit.urls")),
+    path("people/", include("mederp.data.urls")),
     path("", include("mederp.ui.urls")),
 ]
 

@@ -90,3 +90,41 @@ SEED_ROLES: dict[str, tuple[str, str, bool, list[str]]] = {
         ],
     ),
 }
+
+# --- data protection (mederp.data): contact records, restricted values, erasure, keys -------
+PERMISSIONS.update(
+    {
+        "people.view": N_("See contact records (restricted values masked)"),
+        "people.manage": N_("Create and change contact records"),
+        "people.view_restricted": N_("See the restricted personal data of contact records"),
+        "people.export": N_("Export contact records"),
+        "data.reveal": N_("Reveal one record's restricted values, with a reason"),
+        "data.request_shred": N_("Request the erasure (crypto-shredding) of a person's data"),
+        "data.shred": N_("Approve erasure requests: destroys the person's keys"),
+        "keys.manage": N_("Rotate encryption keys and re-encrypt data"),
+    }
+)
+_DATA_GRANTS: dict[str, list[str]] = {
+    "admin": ["keys.manage"],
+    "quality_manager": [
+        "people.view",
+        "people.manage",
+        "people.export",
+        "data.reveal",
+        "data.request_shred",
+    ],
+    "qa_specialist": ["people.view"],
+    "purchaser": ["people.view", "people.manage"],
+    "sales": ["people.view", "people.manage", "people.export", "data.request_shred"],
+    "auditor": ["people.view"],
+    "dpo": [
+        "people.view",
+        "people.view_restricted",
+        "people.export",
+        "data.reveal",
+        "data.request_shred",
+        "data.shred",
+    ],
+}
+for _role, _codes in _DATA_GRANTS.items():
+    SEED_ROLES[_role][3].extend(c for c in _codes if c not in SEED_ROLES[_role][3])

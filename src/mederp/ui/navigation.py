@@ -28,3 +28,15 @@ NAVIGATION: tuple[NavSection, ...] = (
         (NavItem(_("Audit trail"), "audit:search", "audit.view_trail"),),
     ),
 )
+
+# Data protection (mederp.data).
+NAVIGATION = (
+    *NAVIGATION,
+    NavSection(
+        _("Data protection"),
+        (
+            NavItem(_("Contact people"), "data:people", "people.view"),
+            NavItem(_("Erasure requests"), "data:erasure_requests", "data.request_shred"),
+        ),
+    ),
+)

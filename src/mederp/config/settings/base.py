@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "mederp.core",
     "mederp.identity",
     "mederp.audit",
+    "mederp.data",
     "mederp.api",
 ]
 
@@ -277,3 +278,15 @@ MEDERP_AUDIT_CHECKPOINT_EXPORT_DIR = env_str("MEDERP_AUDIT_CHECKPOINT_EXPORT_DIR
 )
 # The checkpoint signing key (its .pub sits beside it); default <keys dir>/audit-signing.key.
 MEDERP_AUDIT_SIGNING_KEY = env_str("MEDERP_AUDIT_SIGNING_KEY")
+# --- data protection (docs/operations/encryption.md) -----------------------------------------
+# Where the key-encryption key lives: "local" (files in <keys dir>/data-kek/) or "vault".
+MEDERP_KEY_PROVIDER = env_str("MEDERP_KEY_PROVIDER", "local")
+MEDERP_VAULT_ADDR = env_str("MEDERP_VAULT_ADDR")
+MEDERP_VAULT_TOKEN_FILE = env_str("MEDERP_VAULT_TOKEN_FILE")
+MEDERP_VAULT_TRANSIT_MOUNT = env_str("MEDERP_VAULT_TRANSIT_MOUNT", "transit")
+MEDERP_VAULT_KEY_NAME = env_str("MEDERP_VAULT_KEY_NAME", "mederp-kek")
+MEDERP_VAULT_CA_FILE = env_str("MEDERP_VAULT_CA_FILE")
+# How long an unwrapped data key stays in a process's memory.
+MEDERP_DATA_KEY_CACHE_SECONDS = env_int("MEDERP_DATA_KEY_CACHE_SECONDS", 300)
+# Second copy of the crypto-shredding destruction list (default: the checkpoint export dir).
+MEDERP_DATA_DESTRUCTION_LIST_COPY_DIR = env_str("MEDERP_DATA_DESTRUCTION_LIST_COPY_DIR")
