@@ -140,7 +140,7 @@ def _insert_sql(vendor: str) -> str:
     marks = ["%s"] * len(_INSERT_COLUMNS)
     if vendor == "postgresql":
         marks[_CHANGES] = "%s::jsonb"
-    column = {f.name: f.column for f in AuditEntry._meta.concrete_fields}
+    column = {f.name: str(f.column) for f in AuditEntry._meta.concrete_fields}
     names = ", ".join(qn(column[name]) for name in _INSERT_COLUMNS)
     table = qn(AuditEntry._meta.db_table)
     return (
