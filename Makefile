@@ -20,13 +20,24 @@ $(STAMP): pyproject.toml
 translations: $(STAMP)
 	@$(MEDERP) compile_translations
 
+# The demo relaxes sign-in security so that every demo login works at once: no second factor
+# is required and device-bound roles need no approved device (documented in
+# docs/user/accounts-mfa-signatures.md). `make demo DEMO_SECURITY=strict` runs the production
+# policy: MFA for everyone, Administrator and Quality Manager on approved devices only.
+DEMO_SECURITY ?= relaxed
+ifeq ($(DEMO_SECURITY),strict)
+DEMO_ENV :=
+else
+DEMO_ENV := MEDERP_MFA_EXEMPT_ROLES='*' MEDERP_DEVICE_BINDING=off
+endif
+
 demo: $(STAMP) translations
 	$(MEDERP) migrate --noinput
 	$(MEDERP) load_demo
 	$(MEDERP) collectstatic --noinput --verbosity 0
 	$(MEDERP) tls_cert
-	@$(MEDERP) demo_banner
-	MEDERP_RUN_JOBS=1 MEDERP_COMPANY_NAME="$${MEDERP_COMPANY_NAME:-Huaxin Medical Devices 华信医疗器械}" exec $(BIN)/gunicorn -c python:mederp.config.gunicorn mederp.config.wsgi
+	@$(DEMO_ENV) $(MEDERP) demo_banner
+	$(DEMO_ENV) MEDERP_RUN_JOBS=1 MEDERP_COMPANY_NAME="$${MEDERP_COMPANY_NAME:-Huaxin Medical Devices 华信医疗器械}" exec $(BIN)/gunicorn -c python:mederp.config.gunicorn mederp.config.wsgi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -42,7 +42,8 @@ def test_successful_login_writes_login(client: Client, site_a: Any, make_user: A
     assert response.status_code == 302
     assert response["Location"] == "/"
     entries = _new_entries(before)
-    assert [e.action for e in entries] == ["login"]
+    # the first sign-in from this (test) browser also registers it as a device
+    assert [e.action for e in entries] == ["login", "device_registered"]
     entry = entries[0]
     assert entry.actor_type == "user"
     assert entry.actor_id == user.pk

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from mederp.demo.plant import DEMO_PASSWORD, USERS
+from mederp.testing.auth import browser_enroll_totp
 
 pytestmark = pytest.mark.browser
 
@@ -71,6 +72,9 @@ def test_sign_in_see_dashboard_in_both_languages_and_sign_out(page: Any, server_
     )
 
     sign_in(page, server_url, QA.username, DEMO_PASSWORD)
+    # Two-factor authentication is mandatory: the first sign-in enrolls an authenticator app
+    # (the code is computed from the secret shown on the page), then shows recovery codes.
+    browser_enroll_totp(page)
 
     # English dashboard with the user's role.
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")

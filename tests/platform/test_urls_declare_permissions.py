@@ -50,6 +50,23 @@ THIRD_PARTY = {
     "account_reset_password_from_key": "allauth",
     "account_reset_password_from_key_done": "allauth",
     "account_confirm_login_code": "allauth",
+    # allauth.mfa: the signed-in user's own second factors (login_required, reauthentication
+    # before changes) and the sign-in stage; reviewed for the Authentication section.
+    "mfa_index": "allauth.mfa",
+    "mfa_authenticate": "allauth.mfa",
+    "mfa_reauthenticate": "allauth.mfa",
+    "mfa_activate_totp": "allauth.mfa",
+    "mfa_deactivate_totp": "allauth.mfa",
+    "mfa_view_recovery_codes": "allauth.mfa",
+    "mfa_generate_recovery_codes": "allauth.mfa",
+    "mfa_download_recovery_codes": "allauth.mfa",
+    "mfa_list_webauthn": "allauth.mfa",
+    "mfa_add_webauthn": "allauth.mfa",
+    "mfa_reauthenticate_webauthn": "allauth.mfa",
+    "mfa_remove_webauthn": "allauth.mfa",
+    "mfa_edit_webauthn": "allauth.mfa",
+    # allauth.usersessions: the user's own sessions (login_required)
+    "usersessions_list": "allauth.usersessions",
     "set_language": "django.views.i18n",
     "api:schema": "drf_spectacular.views",
     "api:docs": "drf_spectacular.views",

@@ -6,6 +6,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
+    path("security/", include("mederp.identity.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("mederp.api.urls")),
     path("audit/", include("mederp.audit.urls")),

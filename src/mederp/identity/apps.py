@@ -12,3 +12,7 @@ class IdentityConfig(AppConfig):
         from mederp.identity.seed import sync_permissions_and_roles
 
         post_migrate.connect(sync_permissions_and_roles, sender=self)
+
+        from mederp.identity import checks, receivers  # noqa: F401  (checks register)
+
+        receivers.connect()

@@ -181,6 +181,8 @@ class Role(BilingualName):
     is_system = models.BooleanField(_("seeded by mederp"), default=False)
     # Holders of a privileged role can change who may do what (two-person rule applies).
     privileged = models.BooleanField(_("privileged"), default=False)
+    # Holders may act only from devices an administrator approved (trusted devices).
+    device_bound = models.BooleanField(_("device-bound"), default=False)
 
     data_classification: ClassVar[dict[str, Any]] = {
         "id": PUBLIC,
@@ -191,6 +193,7 @@ class Role(BilingualName):
         "permissions": INTERNAL,
         "is_system": INTERNAL,
         "privileged": INTERNAL,
+        "device_bound": INTERNAL,
     }
 
     class Meta:
@@ -266,3 +269,11 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         where = self.site.code if self.site is not None else _("all sites")
         return f"{self.user} – {self.role} @ {where}"
+
+
+# Security records of sign-in (devices, lockout, notices) live in their own module.
+from mederp.identity.security_models import (  # noqa: E402, F401
+    Device,
+    LoginThrottle,
+    SecurityNotice,
+)

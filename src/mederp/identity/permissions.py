@@ -15,11 +15,17 @@ PERMISSIONS: dict[str, str] = {
     "identity.manage_sites": N_("Create and change sites"),
     "identity.assign_role": N_("Grant and revoke roles"),
     "identity.view_roles": N_("See roles and the role × permission matrix"),
+    "identity.manage_devices": N_("See every user's devices; approve and revoke devices"),
+    "identity.unlock_accounts": N_("See locked accounts and unlock them"),
     "audit.view_trail": N_("See audit trails and search the audit ledger"),
     "audit.export": N_("Export audit trails"),
     "audit.manage_checkpoints": N_("Create audit checkpoints"),
     "api.manage_tokens": N_("Issue and revoke API tokens"),
 }
+
+# Seeded roles whose holders may act only from administrator-approved devices. Set when the
+# role is created; administrators may change the flag afterwards.
+DEVICE_BOUND_ROLES: frozenset[str] = frozenset({"admin", "quality_manager"})
 
 # code: (English name, Chinese name, privileged, permissions)
 _ALL_READ = ["core.view_dashboard"]
@@ -36,6 +42,8 @@ SEED_ROLES: dict[str, tuple[str, str, bool, list[str]]] = {
             "identity.assign_role",
             "api.manage_tokens",
             "identity.view_roles",
+            "identity.manage_devices",
+            "identity.unlock_accounts",
             "audit.manage_checkpoints",
         ],
     ),

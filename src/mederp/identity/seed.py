@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from mederp.identity.permissions import PERMISSIONS, SEED_ROLES
+from mederp.identity.permissions import DEVICE_BOUND_ROLES, PERMISSIONS, SEED_ROLES
 
 
 def sync_permissions_and_roles(using: str = "default", **kwargs: Any) -> None:
@@ -26,6 +26,14 @@ def sync_permissions_and_roles(using: str = "default", **kwargs: Any) -> None:
                     "name_zh": name_zh,
                     "privileged": privileged,
                     "is_system": True,
+                },
+                # Only when the role is first created: an administrator's later choice stays.
+                create_defaults={
+                    "name": name,
+                    "name_zh": name_zh,
+                    "privileged": privileged,
+                    "is_system": True,
+                    "device_bound": code in DEVICE_BOUND_ROLES,
                 },
             )
             # Seeded roles gain new codes as apps add them; grants made by hand are kept.

@@ -27,6 +27,13 @@ NAVIGATION: tuple[NavSection, ...] = (
         _("Quality & compliance"),
         (NavItem(_("Audit trail"), "audit:search", "audit.view_trail"),),
     ),
+    NavSection(
+        _("Sign-in security"),
+        (
+            NavItem(_("Devices"), "identity:admin_devices", "identity.manage_devices"),
+            NavItem(_("Locked accounts"), "identity:lockouts", "identity.unlock_accounts"),
+        ),
+    ),
 )
 
 # Data protection (mederp.data).

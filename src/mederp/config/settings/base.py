@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "mederp.ui",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "django.contrib.humanize",  # allauth's WebAuthn and session list templates
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -65,6 +68,11 @@ MIDDLEWARE = [
     "mederp.api.middleware.ApiCallAuditMiddleware",
     "mederp.ui.middleware.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Absolute session timeout, revoked devices, session rotation at privilege change; then
+    # forced MFA enrollment and device binding (device-bound roles).
+    "mederp.identity.middleware.SessionPolicyMiddleware",
+    "mederp.identity.middleware.MFAEnrollmentMiddleware",
+    "mederp.identity.middleware.DeviceBindingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -85,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mederp.ui.context_processors.shell",
+                "mederp.identity.context_processors.security",
             ],
         },
     },
@@ -171,7 +180,8 @@ CONTENT_SECURITY_POLICY = {
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "identity.User"
 AUTHENTICATION_BACKENDS = [
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's backend, refusing locked accounts (identity/lockout.py).
+    "mederp.identity.lockout.LockoutAuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -183,6 +193,13 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # At least 64 characters must be accepted (NIST SP 800-63B); no composition rules.
+    {
+        "NAME": "mederp.identity.passwords.MaximumLengthValidator",
+        "OPTIONS": {"max_length": env_int("MEDERP_PASSWORD_MAX_LENGTH", 128)},
+    },
+    # Breached and common passwords from a list shipped in a package (no network).
+    {"NAME": "mederp.identity.passwords.BreachedPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "ui:home"
@@ -195,6 +212,61 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# A password change ends every session of the user, this one included (identity/sessions.py).
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_RATE_LIMITS = {
+    # Per client IP and per account (the login name); identity/lockout.py adds the lockout.
+    "login_failed": env_str("MEDERP_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/300s/key"),
+}
+
+# Two-factor authentication (allauth.mfa): TOTP (RFC 6238, 30 s), recovery codes, WebAuthn.
+MFA_ADAPTER = "mederp.identity.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_FORMS = {
+    "authenticate": "mederp.identity.mfa.AuthenticateForm",
+    "reauthenticate": "mederp.identity.mfa.ReauthenticateForm",
+}
+MFA_TOTP_PERIOD = 30
+MFA_TOTP_DIGITS = 6
+# One step either side for clock drift; a used code stays refused for the whole window.
+MFA_TOTP_TOLERANCE = 1
+MFA_TOTP_ISSUER = env_str("MEDERP_TOTP_ISSUER", "mederp")
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+MFA_PASSKEY_LOGIN_ENABLED = env_bool("MEDERP_PASSKEY_LOGIN", False)
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False  # mederp is served over HTTPS only
+MFA_TRUST_ENABLED = False  # every sign-in asks for the second factor
+# Roles whose holders may sign in without a second factor (role codes). Empty: MFA for all.
+MEDERP_MFA_EXEMPT_ROLES = env_list("MEDERP_MFA_EXEMPT_ROLES", [])
+
+# Sessions: idle timeout is SESSION_COOKIE_AGE (above); this is the absolute one.
+MEDERP_SESSION_ABSOLUTE_SECONDS = env_int("MEDERP_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+# Sessions are listed from sign-in (allauth.usersessions); last activity is read from the
+# session's own expiry, so no extra write per request.
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# Progressive lockout: locked after N consecutive failures (at most 10), for the base time,
+# doubled at each further lockout up to the maximum; an administrator can unlock at once.
+MEDERP_LOCKOUT_THRESHOLD = env_int("MEDERP_LOCKOUT_THRESHOLD", 10)
+MEDERP_LOCKOUT_BASE_SECONDS = env_int("MEDERP_LOCKOUT_BASE_SECONDS", 15 * 60)
+MEDERP_LOCKOUT_MAX_SECONDS = env_int("MEDERP_LOCKOUT_MAX_SECONDS", 24 * 3600)
+# A successful sign-in after this many failures is flagged in the audit ledger.
+MEDERP_LOGIN_FLAG_AFTER_FAILURES = env_int("MEDERP_LOGIN_FLAG_AFTER_FAILURES", 5)
+
+# Trusted devices: a signed random browser key in a long-lived cookie, a Device row per user.
+MEDERP_DEVICE_COOKIE_NAME = "__Host-mederp_device"
+MEDERP_DEVICE_COOKIE_DAYS = env_int("MEDERP_DEVICE_COOKIE_DAYS", 400)
+# Off: device-bound roles are not restricted to approved devices (devices are still recorded).
+MEDERP_DEVICE_BINDING = env_bool("MEDERP_DEVICE_BINDING", True)
+
+# Email (new-device notices). Sending failures are logged and never block a sign-in.
+EMAIL_BACKEND = env_str("MEDERP_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("MEDERP_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("MEDERP_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("MEDERP_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("MEDERP_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("MEDERP_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("MEDERP_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("MEDERP_EMAIL_FROM", "mederp@localhost")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -15,6 +15,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 HUEY = {**HUEY, "huey_class": "huey.MemoryHuey", "immediate": True}
 HUEY.pop("filename", None)
 HUEY.pop("url", None)
+# Tests sign users in with force_login and no second factor: MFA and device binding are
+# relaxed here, and the tests of tests/identity/ turn them on (identity_policy fixture).
+MEDERP_MFA_EXEMPT_ROLES = ["*"]
+MEDERP_DEVICE_BINDING = False
 
 # WhiteNoise warns at every request when STATIC_ROOT does not exist; tests serve from finders.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
