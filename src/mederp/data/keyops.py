@@ -60,6 +60,7 @@ def rotate(
     touched). With `data_keys`, also a new generation of every encryption key, which
     `reencrypt` then moves the rows to."""
     authorize(actor, PERM)
+    keyring.guard_first_kek()
     provider = get_provider()
     with transaction.atomic():
         old = provider.current_version()
@@ -220,7 +221,7 @@ def _targets(model: type[EncryptedModel], rows: list[Any]) -> dict[Any, keyring.
 def reencrypt_batch(actor: Any, model: type[EncryptedModel], *, batch: int) -> int:
     fields = model.encrypted_fields()
     with transaction.atomic():
-        rows = list(_locked(_stale(model).order_by("pk"))[:batch])
+        rows = list(_locked(_stale(model).select_related("enc_key").order_by("pk"))[:batch])
         if not rows:
             return 0
         targets = _targets(model, rows)

@@ -190,7 +190,7 @@ def load(key_id: int) -> KeyHandle:
 
 
 # --- creating and choosing -------------------------------------------------------------------
-def _guard_first_kek() -> None:
+def guard_first_kek() -> None:
     """Refuse to create a first local KEK while wrapped keys exist: the key directory is
     missing (an unmounted volume, a lost backup), and a new KEK would hide that."""
     from mederp.data.models import DataKey
@@ -211,7 +211,7 @@ def create(purpose: str, domain: str, subject: str = "", generation: int = 1) ->
 
     if purpose not in PURPOSES:
         raise ValueError(f"unknown key purpose {purpose!r}")
-    _guard_first_kek()
+    guard_first_kek()
     material = crypto.new_key()
     uid = str(uuid.uuid4())
     provider = get_provider()

@@ -1,0 +1,248 @@
+"""Encryption benchmarks (issue: data protection).
+
+1. Listing 1,000 contact people through the API view (serializer + JSON) with their encrypted
+   fields (name, phone, email, date of birth: 4 encrypted columns shown, each row with its own
+   per-subject data key), against the same list of a table with the same columns in clear, same
+   run. "warm": data keys cached (steady state); "cold": the key cache emptied before each request,
+   so the 1,000 data keys are fetched and unwrapped too. Target: <= 1.3x.
+2. `keys rotate` with 100,000 encrypted values (16,667 people x 6 encrypted fields): a new KEK
+   version and every data key re-wrapped, in seconds.
+3. `keys reencrypt` throughput after `keys rotate --data-keys`, in rows/s.
+
+Run: .venv/bin/python bench/crypto.py [--scale 0.1] (make bench runs it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import best_of, django_setup, parse, report
+
+
+def plain_model() -> Any:
+    """A table like data_person with the same columns in clear (the baseline)."""
+    from django.db import connection, models
+
+    from mederp.core.classification import INTERNAL
+
+    class PlainPerson(models.Model):
+        id = models.UUIDField(primary_key=True)
+        reference = models.CharField(max_length=20)
+        site = models.ForeignKey("identity.Site", on_delete=models.PROTECT, related_name="+")
+        kind = models.CharField(max_length=20)
+        organisation = models.CharField(max_length=200)
+        name = models.CharField(max_length=200)
+        phone = models.CharField(max_length=40)
+        email = models.CharField(max_length=254)
+        birth_date = models.DateField(null=True)
+        notes = models.TextField()
+        preferences = models.JSONField(default=dict)
+        erased_at = models.DateTimeField(null=True)
+        version = models.PositiveIntegerField(default=1)
+        updated_at = models.DateTimeField()
+
+        data_domain = "people"
+        data_classification = dict.fromkeys(
+            [
+                "id",
+                "reference",
+                "site",
+                "kind",
+                "organisation",
+                "erased_at",
+                "version",
+                "updated_at",
+            ],
+            INTERNAL,
+        )
+
+        class Meta:
+            app_label = "data"
+            db_table = "bench_plainperson"
+            ordering = ["reference"]
+
+        def __str__(self) -> str:
+            return self.reference
+
+        @property
+        def is_erased(self) -> bool:
+            return self.erased_at is not None
+
+    with connection.schema_editor() as editor:
+        editor.create_model(PlainPerson)
+    return PlainPerson
+
+
+def build_people(n: int, site: Any, start: int = 0) -> None:
+    from django.db import transaction
+
+    from mederp.data.models import Person
+
+    batch = []
+    with transaction.atomic():
+        for i in range(start, start + n):
+            batch.append(
+                Person(
+                    reference=f"CT-B{i:08d}",
+                    site=site,
+                    organisation="Huaxin Hospital",
+                    name=f"张三{i}",
+                    phone=f"138{i:08d}",
+                    email=f"user{i}@example.com",
+                    birth_date=dt.date(1980, 1, 1) + dt.timedelta(days=i % 9000),
+                    notes="prefers mornings",
+                    preferences={"channel": "phone"},
+                )
+            )
+            if len(batch) == 1000:
+                Person.objects.bulk_create(batch)
+                batch = []
+        if batch:
+            Person.objects.bulk_create(batch)
+
+
+def bench_list(n: int) -> None:
+    from django.utils import timezone
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from mederp.data import keyring
+    from mederp.data.api import PersonListCreate
+    from mederp.data.models import Person
+    from mederp.identity import services
+    from mederp.identity.authz import SYSTEM
+    from mederp.identity.models import Role
+
+    site = services.create_site(SYSTEM, code="BENCH", name="Bench plant")
+    dpo = services.create_user(
+        SYSTEM,
+        username="bench-dpo",
+        full_name="Bench DPO",
+        password="bench-password-2026",  # noqa: S106
+    )
+    services.assign_role(SYSTEM, dpo, Role.objects.get(code="dpo"), None, reason="bench")
+    t0 = time.perf_counter()
+    build_people(n, site)
+    print(f"(set-up: {n:,} people with their data keys in {time.perf_counter() - t0:.1f} s)")
+    plain = plain_model()
+    now = timezone.now()
+    plain.objects.bulk_create(
+        [
+            plain(
+                id=p.pk,
+                reference=p.reference,
+                site=site,
+                kind=p.kind,
+                organisation=p.organisation,
+                name=p.name,
+                phone=p.phone,
+                email=p.email,
+                birth_date=p.birth_date,
+                notes=p.notes,
+                preferences=p.preferences,
+                version=1,
+                updated_at=now,
+            )
+            for p in Person.objects.all()
+        ]
+    )
+
+    class PlainList(PersonListCreate):
+        def get_queryset(self) -> Any:
+            return plain.objects.select_related("site").all()
+
+    factory = APIRequestFactory()
+    encrypted_view = PersonListCreate.as_view()
+    plain_view = PlainList.as_view()
+
+    def call(view: Any, cold: bool = False) -> None:
+        if cold:
+            keyring.clear_cache()
+        request = factory.get(f"/api/v1/people?page_size={n}")
+        force_authenticate(request, user=dpo)
+        response = view(request)
+        response.render()
+        assert response.status_code == 200, response.content[:300]
+        body = response.data
+        assert len(body["results"]) == n
+        assert body["results"][0]["restricted_values"] == "clear"
+
+    call(encrypted_view)
+    call(plain_view)
+    rounds = 5
+    enc = best_of(lambda: call(encrypted_view), rounds)
+    base = best_of(lambda: call(plain_view), rounds)
+    cold = best_of(lambda: call(encrypted_view, cold=True), rounds)
+    report(
+        f"API list of {n:,} people, 4 encrypted fields shown (warm key cache)",
+        enc * 1000,
+        "ms",
+        enc / base,
+        "the same list from plain columns",
+    )
+    report(
+        f"API list of {n:,} people, cold key cache ({n:,} data keys unwrapped)",
+        cold * 1000,
+        "ms",
+        cold / base,
+        "the same list from plain columns",
+    )
+
+
+def bench_rotate(values: int) -> None:
+    from mederp.data import keyops
+    from mederp.data.models import DataKey, Person
+    from mederp.identity.authz import SYSTEM
+    from mederp.identity.models import Site
+
+    site = Site.objects.get(code="BENCH")
+    people = -(-values // 6)
+    have = Person.objects.count()
+    t0 = time.perf_counter()
+    build_people(people - have, site, start=have)
+    total_people = Person.objects.count()
+    print(
+        f"(set-up: {total_people:,} people, {6 * total_people:,} encrypted values in "
+        f"{time.perf_counter() - t0:.1f} s)"
+    )
+    keys = DataKey.objects.count()
+    t0 = time.perf_counter()
+    result = keyops.rotate(SYSTEM, reason="bench", batch=1000)
+    rotate_s = time.perf_counter() - t0
+    assert result.rewrapped == keys
+    report(
+        f"keys rotate ({6 * total_people:,} encrypted values, {keys:,} data keys re-wrapped)",
+        rotate_s,
+        "s",
+    )
+    t0 = time.perf_counter()
+    created = keyops.new_generations(SYSTEM, reason="bench", batch=1000)
+    report(
+        f"keys rotate --data-keys ({created:,} new data key generations)",
+        time.perf_counter() - t0,
+        "s",
+    )
+    t0 = time.perf_counter()
+    done = keyops.reencrypt(SYSTEM, batch=500)
+    elapsed = time.perf_counter() - t0
+    rows = sum(done.values())
+    assert rows == total_people, done
+    report(f"keys reencrypt --batch 500 ({rows:,} rows x 6 fields)", rows / elapsed, "rows/s")
+
+
+def main() -> None:
+    args = parse(__doc__ or "")
+    django_setup(args.database_url)
+    from mederp.core import context
+
+    with context.bind(channel="cli"):
+        bench_list(max(10, int(1000 * args.scale)))
+        bench_rotate(max(60, int(100_000 * args.scale)))
+
+
+if __name__ == "__main__":
+    main()
