@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,8 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mederp import audit
+from mederp.access import sod
+from mederp.access.refusals import audited_refusals
 from mederp.identity import authz
 from mederp.identity.models import Role, RoleAssignment, Site, User
+
+# Electronic signatures (Part 11): implemented in mederp.signatures, offered here.
+from mederp.signatures.services import sign as sign
+
+if TYPE_CHECKING:
+    from mederp.access.models import PendingGrant
 
 
 @transaction.atomic
@@ -69,35 +77,56 @@ def create_user(
     return user
 
 
+@audited_refusals
 @transaction.atomic
 def assign_role(
     actor: Any, user: User, role: Role, site: Site | None, reason: str
-) -> RoleAssignment:
-    """Grant `role` to `user` at `site` (every site when None)."""
+) -> RoleAssignment | PendingGrant:
+    """Grant `role` to `user` at `site` (every site when None).
+
+    A privileged role (Role.privileged) granted by a person does not take effect here: it
+    becomes a PendingGrant that a second administrator approves (two-person rule,
+    `access.services.approve_grant`). The system actor (first administrator, demo, CLI)
+    grants it at once. Segregation-of-duties rules `no_self_grant` and the role conflicts
+    (`it_admin_not_quality_approver`) apply; a violation is recorded as `sod_violation`.
+    """
     authz.authorize(actor, "identity.assign_role", site)
     if site is None and authz.sites_with(actor, "identity.assign_role") is not authz.ALL_SITES:
         raise PermissionDenied(
             _("Only a company-wide administrator can grant a role at every site.")
         )
-    if actor.pk is not None and actor.pk == user.pk:
-        raise PermissionDenied(_("Segregation of duties: you cannot grant roles to yourself."))
+    sod.check("no_self_grant", actor, people=[user], user=user, site=site)
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("A reason is required to grant a role.")})
     if not user.is_active:
         raise ValidationError({"user": _("%(user)s is disabled.") % {"user": user}})
     if site is not None and not site.is_active:
         raise ValidationError({"site": _("Site %(site)s is not active.") % {"site": site.code}})
+    if role.privileged and actor is not authz.SYSTEM:
+        from mederp.access.services import request_privileged_grant
+
+        return request_privileged_grant(actor, user, role, site, reason)
+    return write_assignment(actor, user, role, site, reason)
+
+
+def write_assignment(
+    actor: Any, user: User, role: Role, site: Site | None, reason: str, *, granted_by: Any = None
+) -> RoleAssignment:
+    """The write of a grant that is authorized and decided (by `assign_role`, or by the
+    approval of a pending privileged grant): runs in the caller's transaction."""
     # Lock the user row so two grants of the same role cannot race past the duplicate check.
     User.objects.select_for_update().get(pk=user.pk)
     if RoleAssignment.objects.active().filter(user=user, role=role, site=site).exists():
         raise ValidationError(
             _("%(user)s already holds %(role)s at this site.") % {"user": user, "role": role.label}
         )
+    sod.check_role_conflicts(actor, user, role, site=site)
+    granter = granted_by if granted_by is not None else actor
     assignment = RoleAssignment.objects.create(
         user=user,
         role=role,
         site=site,
-        granted_by=actor if actor.pk else None,
+        granted_by=granter if granter.pk else None,
         reason=reason.strip(),
     )
     audit.record(
@@ -112,9 +141,26 @@ def assign_role(
     return assignment
 
 
+# Who may revoke: administrators, and reviewers deciding an access review (access.services).
+_REVOKE_PERMISSIONS = frozenset({"identity.assign_role", "identity.review_access"})
+
+
 @transaction.atomic
-def revoke_role(actor: Any, assignment: RoleAssignment, reason: str) -> RoleAssignment:
-    authz.authorize(actor, "identity.assign_role", assignment.site)
+def revoke_role(
+    actor: Any,
+    assignment: RoleAssignment,
+    reason: str,
+    *,
+    permission: str = "identity.assign_role",
+) -> RoleAssignment:
+    if permission not in _REVOKE_PERMISSIONS:
+        raise ValueError(f"revoke_role does not accept the permission {permission!r}")
+    authz.authorize(actor, permission, assignment.site)
+    if assignment.site is None and authz.sites_with(actor, permission) is not authz.ALL_SITES:
+        raise PermissionDenied(
+            _("Only a company-wide holder of %(perm)s can revoke a role held at every site.")
+            % {"perm": permission}
+        )
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("A reason is required to revoke a role.")})
     locked = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
