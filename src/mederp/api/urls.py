@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from mederp.access.api import PendingGrantList, UnreviewedReport
 from mederp.api.views import MeView
 from mederp.audit.api import AuditEntryList
 from mederp.data.api import PersonDetail, PersonListCreate, PersonReveal, PersonSearch
@@ -14,6 +15,12 @@ urlpatterns = [
     path("v1/people/search", PersonSearch.as_view(), name="people-search"),
     path("v1/people/<uuid:pk>", PersonDetail.as_view(), name="person"),
     path("v1/people/<uuid:pk>/reveal", PersonReveal.as_view(), name="person-reveal"),
+    path("v1/access/grants", PendingGrantList.as_view(), name="access-grants"),
+    path(
+        "v1/access/reviews/<int:pk>/unreviewed",
+        UnreviewedReport.as_view(),
+        name="access-review-unreviewed",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", include("mederp.api.urls")),
     path("audit/", include("mederp.audit.urls")),
     path("people/", include("mederp.data.urls")),
+    path("access/", include("mederp.access.urls")),
     path("", include("mederp.ui.urls")),
 ]
 

@@ -34,6 +34,14 @@ NAVIGATION: tuple[NavSection, ...] = (
             NavItem(_("Locked accounts"), "identity:lockouts", "identity.unlock_accounts"),
         ),
     ),
+    NavSection(
+        _("Access control"),
+        (
+            NavItem(_("Roles and permissions"), "access:roles", "identity.view_roles"),
+            NavItem(_("Privileged role grants"), "access:grants", "identity.view_users"),
+            NavItem(_("Access reviews"), "access:reviews", "identity.view_access_reviews"),
+        ),
+    ),
 )
 
 # Data protection (mederp.data).

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "mederp.identity",
     "mederp.audit",
     "mederp.data",
+    "mederp.access",
+    "mederp.signatures",
     "mederp.api",
 ]
 
@@ -337,6 +339,17 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- Access control and electronic signatures (mederp.access, mederp.signatures) ------------
+# Accounts without a sign-in for this many days are disabled by a nightly job (0: never).
+MEDERP_INACTIVE_ACCOUNT_DAYS = env_int("MEDERP_INACTIVE_ACCOUNT_DAYS", 90)
+MEDERP_INACTIVE_EXEMPT_USERNAMES = env_list("MEDERP_INACTIVE_EXEMPT_USERNAMES", [])
+# When a signature needs the authenticator code as well as the password: "first" signature
+# of each session (21 CFR 11.200(a)(1)) or "always".
+MEDERP_SIGNATURE_TOTP = env_str("MEDERP_SIGNATURE_TOTP", "first")
+# Failed signing attempts allowed per user within the window before signing is refused.
+MEDERP_SIGNATURE_MAX_FAILURES = env_int("MEDERP_SIGNATURE_MAX_FAILURES", 5)
+MEDERP_SIGNATURE_FAILURE_WINDOW = env_int("MEDERP_SIGNATURE_FAILURE_WINDOW", 15 * 60)
 
 # --- mederp ---------------------------------------------------------------------------------
 MEDERP_COMPANY_NAME = env_str("MEDERP_COMPANY_NAME", "")
