@@ -85,6 +85,18 @@ def test_totp_secret_is_encrypted_at_rest(client: Client, make_user: Any) -> Non
     assert mfa.decrypt_secret("PLAINSECRET") == "PLAINSECRET"  # rows from before
 
 
+def test_a_lost_key_file_is_never_silently_replaced(
+    client: Client, make_user: Any, settings: Any
+) -> None:
+    from pathlib import Path
+
+    _enrolled(client, make_user)
+    (Path(settings.MEDERP_KEYS_DIR) / mfa.KEY_FILE).unlink()
+    with pytest.raises(mfa.MFAKeyMissing, match="restore"):
+        mfa.encrypt_secret("ABC")
+    assert not (Path(settings.MEDERP_KEYS_DIR) / mfa.KEY_FILE).exists()
+
+
 def test_login_asks_for_the_code_and_accepts_a_valid_one(client: Client, make_user: Any) -> None:
     user = _enrolled(client, make_user)
     response = password_login(client, user.username, PASSWORD)
@@ -241,3 +253,22 @@ def test_deploy_check_warns_about_relaxations(settings: Any) -> None:
     assert {m.id for m in check_relaxations()} == {"mederp.W101", "mederp.W102"}
     settings.MEDERP_LOCKOUT_THRESHOLD = 11
     assert [m.id for m in check_lockout_threshold()] == ["mederp.E101"]
+
+
+def test_reset_from_the_command_line_for_a_lost_authenticator(
+    client: Client, make_user: Any
+) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    user = _enrolled(client, make_user)
+    with pytest.raises(CommandError, match="reason"):
+        call_command("reset_mfa", "--user", user.username, "--reason", " ")
+    call_command("reset_mfa", "--user", user.username, "--reason", "phone lost, ID checked")
+    assert not Authenticator.objects.filter(user=user).exists()
+    entry = AuditEntry.objects.filter(action="mfa_removed").latest("seq")
+    assert entry.actor_username == "system"
+    assert entry.reason == "phone lost, ID checked"
+    # the next sign-in goes to enrollment again
+    password_login(client, user.username, PASSWORD)
+    assert client.get("/")["Location"] == TOTP_ACTIVATE

@@ -26,11 +26,12 @@ from allauth.mfa.models import Authenticator
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django import forms
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from mederp import audit
-from mederp.core.keys import secret_bytes
+from mederp.core.keys import keys_dir, secret_bytes
 from mederp.identity import lockout, notices
 from mederp.identity.models import RoleAssignment
 
@@ -71,8 +72,43 @@ def has_second_factor(user: Any) -> bool:
     return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS).exists()
 
 
+@transaction.atomic
+def reset(actor: Any, user: Any, reason: str) -> int:
+    """Remove every authenticator of `user` (lost device and recovery codes); their sessions
+    end and they enroll again at the next sign-in."""
+    from mederp.identity import authz, sessions
+
+    authz.authorize(actor, "identity.manage_users")
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("A reason is required to reset two-factor sign-in.")})
+    if getattr(actor, "pk", None) is not None and actor.pk == user.pk:
+        raise PermissionDenied(_("You cannot reset your own two-factor sign-in."))
+    removed = list(Authenticator.objects.filter(user_id=user.pk).values_list("type", flat=True))
+    Authenticator.objects.filter(user_id=user.pk).delete()
+    audit.record(
+        "mfa_removed",
+        user,
+        actor=actor,
+        site=None,
+        changes={"authenticators": [sorted(removed), []]},
+        reason=reason,
+    )
+    sessions.end_all_sessions(user, why="two-factor sign-in reset", actor=actor)
+    notices.notify(user, notices.Kind.MFA_CHANGED, change=_("reset by an administrator"))
+    return len(removed)
+
+
 # --- secrets at rest ------------------------------------------------------------------------
+class MFAKeyMissing(RuntimeError):
+    """The key file is gone while encrypted secrets exist: restore it, never make a new one."""
+
+
 def _cipher() -> AESGCM:
+    if not (keys_dir() / KEY_FILE).exists() and Authenticator.objects.exists():
+        raise MFAKeyMissing(
+            f"{keys_dir() / KEY_FILE} is missing but two-factor secrets encrypted with it "
+            "exist: restore the keys directory from the backup (docs/operations/keys.md)."
+        )
     return AESGCM(secret_bytes(KEY_FILE))
 
 
