@@ -101,5 +101,23 @@ def test_fingerprint_key_is_created_for_an_empty_ledger(settings: Any) -> None:
     key = Path(settings.MEDERP_KEYS_DIR) / "audit-fingerprint.key"
     changes._fingerprint_key.cache_clear()
     assert not key.exists()
-    assert len(changes.fingerprint("x")) == 16
+    assert len(changes.fingerprint("x")) == len(changes.FINGERPRINT_TAG) + 16
+    assert key.exists()
+
+
+@pytest.mark.django_db
+def test_subject_keyed_fingerprints_do_not_block_the_ledger_key(site_a: Any, settings: Any) -> None:
+    """A fresh install whose first audited record is a contact (fingerprinted with the
+    contact's own key) can still create the ledger's fingerprint key afterwards."""
+    from mederp.data import services as data
+    from mederp.identity import services
+
+    key = Path(settings.MEDERP_KEYS_DIR) / "audit-fingerprint.key"
+    key.unlink(missing_ok=True)
+    changes._fingerprint_key.cache_clear()
+    data.create_person(
+        SYSTEM, site=site_a, name="王五", email="w5@example.com", phone="13900000000"
+    )
+    assert not key.exists()
+    services.create_user(SYSTEM, username="after", full_name="A F", password="x-correct-horse-7")
     assert key.exists()

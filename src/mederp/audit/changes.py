@@ -21,6 +21,9 @@ from mederp.core.keys import audit_fingerprint_key, keys_dir
 
 REDACTED = "[restricted]"
 FINGERPRINT_KEY_FILE = "audit-fingerprint.key"
+# Fingerprints made with the ledger's own key carry this tag (and its version), so they can
+# be told apart from those keyed per subject by the data-protection module.
+FINGERPRINT_TAG = "a1:"
 
 
 class FingerprintKeyMissing(RuntimeError):
@@ -30,8 +33,10 @@ class FingerprintKeyMissing(RuntimeError):
 def _ledger_has_fingerprints() -> bool:
     from mederp.audit.models import AuditEntry
 
-    # Canonical JSON (RFC 8785): the marker is always written exactly like this.
-    return AuditEntry.objects.filter(payload__contains='{"' + REDACTED + '":').exists()
+    # Canonical JSON (RFC 8785): the marker is always written exactly like this. Subject-keyed
+    # fingerprints (untagged) do not count: they were not made with this key.
+    marker = '{"' + REDACTED + '":"' + FINGERPRINT_TAG
+    return AuditEntry.objects.filter(payload__contains=marker).exists()
 
 
 @cache
@@ -51,7 +56,7 @@ def _fingerprint_key() -> bytes:
 
 def fingerprint(value: Any) -> str:
     data = str(value).encode("utf-8")
-    return hmac.new(_fingerprint_key(), data, hashlib.sha256).hexdigest()[:16]
+    return FINGERPRINT_TAG + hmac.new(_fingerprint_key(), data, hashlib.sha256).hexdigest()[:16]
 
 
 def _plain(value: Any) -> Any:
