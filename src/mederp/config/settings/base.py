@@ -234,7 +234,8 @@ MFA_TOTP_DIGITS = 6
 MFA_TOTP_TOLERANCE = 1
 MFA_TOTP_ISSUER = env_str("MEDERP_TOTP_ISSUER", "mederp")
 MFA_RECOVERY_CODES_SHOW_ONCE = True
-MFA_PASSKEY_LOGIN_ENABLED = env_bool("MEDERP_PASSKEY_LOGIN", False)
+# Passkeys are second factors; signing in with a passkey alone (no password) stays off.
+MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False  # mederp is served over HTTPS only
 MFA_TRUST_ENABLED = False  # every sign-in asks for the second factor
 # Roles whose holders may sign in without a second factor (role codes). Empty: MFA for all.
