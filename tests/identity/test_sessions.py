@@ -81,6 +81,18 @@ def test_absolute_timeout_ends_an_active_session(
     assert "_auth_user_id" not in client.session
 
 
+def test_expired_session_sends_htmx_to_the_login_page(
+    client: Client, make_user: Any, site_a: Any
+) -> None:
+    _login(client, make_user("sales", site_a))
+    session = client.session
+    session[sessions.AUTH_AT_KEY] = time.time() - 12 * 3600 - 1
+    session.save()
+    response = client.get("/", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == LOGIN
+
+
 def test_absolute_timeout_is_configurable(
     client: Client, make_user: Any, site_a: Any, settings: Any
 ) -> None:
@@ -187,3 +199,29 @@ def test_nobody_ends_someone_elses_session(make_user: Any, site_a: Any) -> None:
     response = here.post("/security/sessions/", {"session": target.pk}, follow=True)
     assert "already ended" in response.content.decode()
     assert _signed_in(there)
+
+
+def test_an_administrator_disables_an_account_and_its_sessions_end(
+    make_user: Any, site_a: Any
+) -> None:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    user = make_user("sales", site_a)
+    admin = make_user("admin", None)
+    client = _login(Client(), user)
+    with pytest.raises(ValidationError):
+        services.disable_user(admin, user, " ")
+    with pytest.raises(PermissionDenied):
+        services.disable_user(admin, admin, "me")
+    with pytest.raises(PermissionDenied):
+        services.disable_user(make_user("sales", site_a), user, "not an admin")
+    services.disable_user(admin, user, "left the company")
+    assert not _signed_in(client)
+    assert UserSession.objects.filter(user=user).count() == 0
+    ended = AuditEntry.objects.filter(action="sessions_ended").latest("seq")
+    assert ended.actor_id == admin.pk or ended.actor_username in {admin.username, "system"}
+    changed = AuditEntry.objects.filter(action="update", object_id=str(user.pk)).latest("seq")
+    assert changed.reason == "left the company"
+    again = Client()
+    assert password_login(again, user.username, PASSWORD)["Location"] == "/accounts/inactive/"
+    assert "_auth_user_id" not in again.session

@@ -60,6 +60,15 @@ def _refuse(request: HttpRequest, url_name: str, message: str) -> HttpResponse:
     return HttpResponseRedirect(reverse(url_name))
 
 
+def _to_login(request: HttpRequest) -> HttpResponse:
+    url = reverse("account_login")
+    if request.headers.get("HX-Request"):  # htmx: reload the whole page on the login form
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
 class SessionPolicyMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -71,14 +80,14 @@ class SessionPolicyMiddleware:
             if sessions.absolute_expired(request):
                 sessions.expire(request, "absolute timeout")
                 messages.info(request, _("Your session reached its time limit. Sign in again."))
-                return HttpResponseRedirect(reverse("account_login"))
+                return _to_login(request)
             device, problem = devices.check_session_device(request)
             if problem is not None:
                 sessions.expire(request, problem)
                 messages.warning(
                     request, _("This device is no longer trusted for your account. Sign in again.")
                 )
-                return HttpResponseRedirect(reverse("account_login"))
+                return _to_login(request)
             sessions.rotate_if_privileges_changed(request)
             if device is not None:
                 device_id = str(device.public_id)

@@ -227,3 +227,25 @@ def bootstrap_admin(*, username: str, full_name: str, password: str, email: str 
         reason="Initial administrator created from the command line",
     )
     return user
+
+
+@transaction.atomic
+def disable_user(actor: Any, user: User, reason: str) -> User:
+    """An administrator disables an account: it can no longer sign in, and every session it
+    has ends (identity.sessions, on the saved change)."""
+    authz.authorize(actor, "identity.manage_users", user.default_site)
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("A reason is required to disable an account.")})
+    if actor.pk is not None and actor.pk == user.pk:
+        raise PermissionDenied(_("You cannot disable your own account."))
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        raise ValidationError(_("%(user)s is already disabled.") % {"user": locked})
+    before = audit.snapshot(locked)
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    authz.clear_cache(locked)
+    audit.record(
+        "update", locked, changes=audit.diff(before, locked), reason=reason, actor=actor, site=None
+    )
+    return locked
