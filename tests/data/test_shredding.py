@@ -63,8 +63,12 @@ def test_reject(make_person: Any, roles: Any) -> None:
     request = services.request_erasure(roles.sales, person, reason="asked")
     services.reject_erasure(roles.dpo, request, reason="Retention obligation (complaint open)")
     assert Person.objects.get(pk=person.pk).name == "张三"
-    entry = AuditEntry.objects.filter(action="transition").get()
+    entry = AuditEntry.objects.filter(action="shred_rejected").get()
     assert entry.changes["status"] == ["pending", "rejected"]
+    assert entry.object_type == "data.shredrequest"
+    assert entry.reason == "Retention obligation (complaint open)"
+    assert AuditEntry.objects.filter(action="shred_requested", object_id=str(request.pk)).exists()
+    assert not AuditEntry.objects.filter(action__in=["shred_approved", "key_destroyed"]).exists()
 
 
 @pytest.mark.django_db
@@ -107,9 +111,20 @@ def test_after_shredding_values_read_erased_everywhere(
         services.reveal(roles.manager, fresh, reason="x")
     # The ledger: the decision, each key destroyed, the rows marked erased.
     actions = list(AuditEntry.objects.order_by("seq").values_list("action", "object_type"))
-    assert ("transition", "data.shredrequest") in actions
-    assert ("delete", "data.datakey") in actions
-    assert ("update", "data.person") in actions
+    assert ("shred_requested", "data.shredrequest") in actions
+    assert ("shred_approved", "data.shredrequest") in actions
+    assert ("key_destroyed", "data.datakey") in actions
+    assert ("data_erased", "data.person") in actions
+    assert actions.index(("shred_approved", "data.shredrequest")) < actions.index(
+        ("key_destroyed", "data.datakey")
+    )
+    # Shredding is recorded under its own codes, not as generic changes.
+    assert ("transition", "data.shredrequest") not in actions
+    assert ("delete", "data.datakey") not in actions
+    assert ("update", "data.person") not in actions
+    erased = AuditEntry.objects.get(action="data_erased", object_id=str(person.pk))
+    assert erased.reason == "PIPL art. 47 request verified"
+    assert set(erased.changes) == {"erased_at"}
     # Old ledger fingerprints were keyed by the subject's key: nobody can test guesses anymore.
     with pytest.raises(keyring.KeyDestroyed):
         keyring.fingerprint_for(fresh, "张三".encode())

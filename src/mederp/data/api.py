@@ -28,6 +28,18 @@ from mederp.data.models import Person
 from mederp.identity.models import Site
 
 SHOWN = ["name", "phone", "email", "birth_date"]
+# What a list row shows (PersonSerializer): a list fetches these columns and opens the SHOWN
+# encrypted fields of the whole page in one pass (bench/crypto.py lists the plain baseline
+# the same way).
+LIST_COLUMNS = [
+    *("id", "reference", "site", "kind", "organisation"),
+    *SHOWN,
+    *("erased_at", "version", "updated_at"),
+]
+
+
+def list_queryset(people: QuerySet[Person]) -> QuerySet[Person]:
+    return people.only(*LIST_COLUMNS).open_fields(*SHOWN)  # type: ignore[attr-defined]
 
 
 class PermissionAtAnySite(RequiredPermission):
@@ -153,7 +165,7 @@ class PersonListCreate(APIView):
     permission_classes = [PermissionAtAnySite]
 
     def get_queryset(self) -> QuerySet[Person]:
-        return selectors.search_people(self.request.user, _filter_from(self.request))
+        return list_queryset(selectors.search_people(self.request.user, _filter_from(self.request)))
 
     @extend_schema(
         operation_id="people_list", parameters=_FILTERS, responses=PersonSerializer(many=True)
@@ -207,7 +219,7 @@ class PersonSearch(APIView):
         flt = selectors.PersonFilter(
             email=ser.validated_data["email"].strip(), phone=ser.validated_data["phone"].strip()
         )
-        people = list(selectors.search_people(request.user, flt)[:100])
+        people = list(list_queryset(selectors.search_people(request.user, flt))[:100])
         serializer: Any = PersonSerializer
         return Response(serializer(people, many=True, context={"request": request}).data)
 

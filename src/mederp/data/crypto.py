@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import os
 import struct
-from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -62,6 +61,33 @@ def field_aad(model_label: str, record_id: str, field: str, key_id: int, generat
     return "\x00".join(parts).encode("utf-8")
 
 
+class FieldAAD:
+    """`field_aad` for many records of one model field (opening a page of rows), with the
+    constant parts encoded once: `prefix + record(record_id) + infix + key_part(key_id,
+    generation)` equals `field_aad(model_label, record_id, field, key_id, generation)`."""
+
+    __slots__ = ("infix", "prefix")
+
+    def __init__(self, model_label: str, field: str) -> None:
+        if "\x00" in model_label or "\x00" in field:
+            raise ValueError("associated data parts cannot contain NUL")
+        self.prefix = f"mederp-field-v1\x00{model_label}\x00".encode()
+        self.infix = f"\x00{field}\x00".encode()
+
+    @staticmethod
+    def record(record_id: str) -> bytes:
+        if "\x00" in record_id:
+            raise ValueError("associated data parts cannot contain NUL")
+        return record_id.encode("utf-8")
+
+    @staticmethod
+    def key_part(key_id: int, generation: int) -> bytes:
+        return f"{int(key_id)}\x00{int(generation)}".encode("ascii")
+
+    def aad(self, record_id: str, key_id: int, generation: int) -> bytes:
+        return self.prefix + self.record(record_id) + self.infix + self.key_part(key_id, generation)
+
+
 def header_key_id(sealed: bytes) -> int:
     """The data key id a sealed value names (unauthenticated until it is opened)."""
     if len(sealed) < OVERHEAD + PAD_BLOCK:
@@ -95,20 +121,31 @@ def mac(key: bytes, data: bytes) -> bytes:
     return hmac.new(key, data, hashlib.sha256).digest()
 
 
-@dataclass(frozen=True)
 class Sealed:
     """A value as stored: ciphertext bytes, read lazily by the field's descriptor.
 
     It never turns into the plaintext by accident: str() and repr() say "[encrypted]".
-    `record_id` is the identity the value was loaded under, when known.
+    `record_id` is the identity the value was loaded under, when known. A plain class with
+    slots (not a frozen dataclass): one is made per encrypted column of every fetched row.
     """
 
-    data: bytes
-    record_id: str | None = None
+    __slots__ = ("data", "record_id")
+
+    def __init__(self, data: bytes, record_id: str | None = None) -> None:
+        self.data = data
+        self.record_id = record_id
 
     @property
     def key_id(self) -> int:
         return header_key_id(self.data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sealed):
+            return NotImplemented
+        return self.data == other.data and self.record_id == other.record_id
+
+    def __hash__(self) -> int:
+        return hash((self.data, self.record_id))
 
     def __str__(self) -> str:
         return "[encrypted]"

@@ -57,24 +57,40 @@ class SubjectErased(Exception):
 class EncryptedAttribute(DeferredAttribute):
     """A data descriptor: every read goes through it, so a Sealed value is opened lazily."""
 
+    def __init__(self, field: Any) -> None:
+        super().__init__(field)
+        self.attname = field.attname  # read on every access of every encrypted value
+
     def __get__(self, instance: Any, cls: Any = None) -> Any:
         if instance is None:
             return self
         data = instance.__dict__
-        name = self.field.attname
-        if name not in data:
+        try:
+            value = data[self.attname]
+        except KeyError:
             super().__get__(instance, cls)  # a deferred field: loads it through __set__
-        value = data.get(name)
-        if isinstance(value, Sealed):
+            value = data.get(self.attname)
+        if value.__class__ is Sealed:
             return self.field.open_for(instance, value)  # type: ignore[attr-defined]
         return value
 
     def __set__(self, instance: Any, value: Any) -> None:
-        if isinstance(value, Sealed) and value.record_id is None:
-            pk = instance.__dict__.get(instance._meta.pk.attname)
-            if pk is not None:
-                value = Sealed(value.data, str(pk))
-        instance.__dict__[self.field.attname] = value
+        # A value read from the database opens with the identity its row was loaded under
+        # (EncryptedModel.from_db keeps it): see loaded_record_id().
+        instance.__dict__[self.attname] = value
+
+
+LOADED_PK = "_mederp_loaded_pk"
+# Data keys found destroyed when the row was fetched (EncryptedQuerySet): its values sealed
+# with them read "[erased]" without a key lookup per value. Only ever the safe direction: a
+# key is never taken for alive because of it.
+DESTROYED_KEYS = "_mederp_destroyed_keys"
+
+
+def loaded_record_id(instance: Any) -> str:
+    """The record id the instance's sealed values were loaded under (its primary key when it
+    was read from the database, even if the primary key was changed since)."""
+    return str(instance.__dict__.get(LOADED_PK, instance.pk))
 
 
 class EncryptedField(models.Field):
@@ -115,8 +131,11 @@ class EncryptedField(models.Field):
     def open_for(self, instance: Any, sealed: Sealed) -> Any:
         from mederp.data import keyring
 
-        record_id = sealed.record_id or str(instance.pk)
+        record_id = sealed.record_id or loaded_record_id(instance)
+        dead = instance.__dict__.get(DESTROYED_KEYS)
         try:
+            if dead and sealed.key_id in dead:
+                return ERASED
             plain = keyring.open_field(
                 type(instance)._meta.label, record_id, self.name, sealed.data
             )

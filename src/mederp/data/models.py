@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.core.validators import validate_email
@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from mederp.core.classification import CONFIDENTIAL, INTERNAL, RESTRICTED, personal
 from mederp.data.fields import (
+    DESTROYED_KEYS,
+    LOADED_PK,
     BlindIndexField,
     EncryptedCharField,
     EncryptedDateField,
@@ -93,15 +95,46 @@ class DataKey(models.Model):
 
 
 class EncryptedQuerySet(models.QuerySet[Any]):
-    """Unwraps the data keys of a fetched page with one query, not one per row."""
+    """Unwraps the data keys of a fetched page with one query and one provider batch, not one
+    per row; `open_fields(...)` also opens the named encrypted fields of the whole page in one
+    pass (a list that shows them anyway), instead of one attribute read at a time."""
+
+    _open_fields: tuple[str, ...] = ()
+
+    def open_fields(self, *names: str) -> Self:
+        fields = {f.name for f in self.model.encrypted_fields()}
+        unknown = sorted(set(names) - fields)
+        if unknown:
+            raise ValueError(f"{self.model._meta.label} has no encrypted field {unknown}")
+        clone = self.all()
+        clone._open_fields = tuple(dict.fromkeys((*self._open_fields, *names)))
+        return clone
+
+    def only(self, *fields: str) -> Self:
+        """Always with `enc_key`: the page's keys are preloaded by it (without it every row
+        would fetch its key on its own)."""
+        return super().only(*fields, "enc_key")
+
+    def _clone(self) -> Self:
+        clone: Self = super()._clone()  # type: ignore[misc]
+        clone._open_fields = self._open_fields
+        return clone
 
     def _fetch_all(self) -> None:
         fresh = self._result_cache is None
         super()._fetch_all()
-        if fresh and self._result_cache and isinstance(self._result_cache[0], EncryptedModel):
+        rows = self._result_cache
+        if fresh and rows and isinstance(rows[0], EncryptedModel):
             from mederp.data import keyring
 
-            keyring.preload(getattr(o, "enc_key_id", None) for o in self._result_cache)
+            dead = keyring.preload(o.__dict__.get("enc_key_id") for o in rows)
+            if dead:  # erased subjects: their values read "[erased]" without asking again
+                for row in rows:
+                    if row.__dict__.get("enc_key_id") in dead:
+                        row.__dict__[DESTROYED_KEYS] = dead
+            if self._open_fields:
+                by_name = {f.name: f for f in self.model.encrypted_fields()}
+                keyring.open_rows(rows, [by_name[n] for n in self._open_fields], dead)
 
 
 class EncryptedModel(models.Model):
@@ -137,6 +170,12 @@ class EncryptedModel(models.Model):
             super().save(*args, **kwargs)
         finally:
             self.__dict__.pop("_mederp_target_key", None)
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any, **kwargs: Any) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance.__dict__[LOADED_PK] = instance.pk  # the identity its sealed values open with
+        return instance
 
     def encryption_scope(self) -> tuple[str, str]:
         domain = str(getattr(self, "data_domain", "") or "default")

@@ -157,8 +157,11 @@ EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
 MAX_EXPORT_ROWS = 10_000
 
 
+EXPORTED_FIELDS = ("name", "phone", "email", "birth_date")
+
+
 def _export_row(person: Person, clear: bool) -> list[Any]:
-    shown = masking.present_all(person, ["name", "phone", "email", "birth_date"], clear)
+    shown = masking.present_all(person, list(EXPORTED_FIELDS), clear)
     return [
         person.reference,
         person.site.code,
@@ -182,7 +185,8 @@ def export_people(actor: Any, flt: PersonFilter, fmt: str, *, purpose: str = "")
     authorize(actor, EXPORT_PERM)
     purpose = (purpose or "").strip()
     clear = bool(purpose)
-    people = list(apply_filter(people_visible_to(actor, EXPORT_PERM), flt)[: MAX_EXPORT_ROWS + 1])
+    visible = people_visible_to(actor, EXPORT_PERM).open_fields(*EXPORTED_FIELDS)  # type: ignore[attr-defined]
+    people = list(apply_filter(visible, flt)[: MAX_EXPORT_ROWS + 1])
     if len(people) > MAX_EXPORT_ROWS:
         raise ValidationError(
             _("An export holds at most %(cap)s records. Narrow the filter.")
@@ -239,7 +243,7 @@ def request_erasure(actor: Any, person: Person, *, reason: str) -> ShredRequest:
         person=locked, site=locked.site, reason=reason, requested_by=actor
     )
     audit.record(
-        "create",
+        "shred_requested",
         request,
         changes=audit.diff(None, request),
         reason=reason,
@@ -305,7 +309,7 @@ def destroy_subject_keys(actor: Any, domain: str, subject: str, *, reason: str) 
     )
     for key in keys:
         audit.record(
-            "delete",
+            "key_destroyed",
             key,
             object_repr=f"{key.purpose} data key of {subject} (generation {key.generation})",
             changes={"destroyed_at": [None, stamp], "wrapped": ["[key material]", None]},
@@ -315,7 +319,7 @@ def destroy_subject_keys(actor: Any, domain: str, subject: str, *, reason: str) 
     for model in encrypted_models():
         for row in _erase_rows(model, subject, now, actor):
             audit.record(
-                "update",
+                "data_erased",
                 row,
                 changes={"erased_at": [None, stamp]},
                 reason=reason,
@@ -343,7 +347,7 @@ def shred_subject(actor: Any, request: ShredRequest, *, reason: str) -> ShredReq
     locked.decision_reason = reason
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     audit.record(
-        "transition",
+        "shred_approved",
         locked,
         changes=audit.diff(before, locked),
         reason=reason,
@@ -365,7 +369,7 @@ def reject_erasure(actor: Any, request: ShredRequest, *, reason: str) -> ShredRe
     locked.decision_reason = reason
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     audit.record(
-        "transition",
+        "shred_rejected",
         locked,
         changes=audit.diff(before, locked),
         reason=reason,

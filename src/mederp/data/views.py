@@ -71,7 +71,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
     form = PersonFilterForm(data or None)
     valid = form.is_bound and form.is_valid()
     flt = form.to_filter() if valid else selectors.PersonFilter()
-    people = selectors.search_people(request.user, flt)
+    people = selectors.search_people(request.user, flt).open_fields(*SHOWN)  # type: ignore[attr-defined]
     if form.is_bound and not valid:
         people = people.none()
     page = Paginator(people, 50).get_page(request.GET.get("page"))

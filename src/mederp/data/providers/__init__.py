@@ -13,8 +13,8 @@ Providers: `local` (LocalFileKeyProvider, files under <keys dir>/data-kek/, the 
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -28,8 +28,9 @@ class UnwrapFailed(KeyProviderError):
     """The wrapped key does not authenticate under the given version and context."""
 
 
-@dataclass(frozen=True)
-class Wrapped:
+class Wrapped(NamedTuple):
+    """A wrapped data key: the KEK version it is wrapped under, and the provider's blob."""
+
     version: int
     blob: bytes
 
