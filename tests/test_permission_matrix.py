@@ -341,6 +341,7 @@ NOT_IN_MATRIX = {
     "healthz": "public liveness probe (tests/platform/test_urls_declare_permissions.py)",
     "readyz": "public readiness probe",
     "identity:device_pending": "the page a session of an unapproved device is held on",
+    "identity_allauth_sessions_redirect": "redirects allauth's session list to My sessions",
 }
 
 

@@ -225,3 +225,13 @@ def test_an_administrator_disables_an_account_and_its_sessions_end(
     again = Client()
     assert password_login(again, user.username, PASSWORD)["Location"] == "/accounts/inactive/"
     assert "_auth_user_id" not in again.session
+
+
+def test_allauths_unaudited_session_page_is_replaced_by_ours(
+    client: Client, make_user: Any, site_a: Any
+) -> None:
+    _login(client, make_user("sales", site_a))
+    response = client.get("/accounts/sessions/")
+    assert response.status_code == 302
+    assert response["Location"] == "/security/sessions/"
+    assert client.post("/accounts/sessions/")["Location"] == "/security/sessions/"

@@ -1,10 +1,17 @@
 from django.urls import include, path
 
 from mederp.core import views as core_views
+from mederp.identity import views as identity_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    # allauth's own session list ends sessions without the audit trail: ours replaces it.
+    path(
+        "accounts/sessions/",
+        identity_views.allauth_sessions_redirect,
+        name="identity_allauth_sessions_redirect",
+    ),
     path("accounts/", include("allauth.urls")),
     path("security/", include("mederp.identity.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

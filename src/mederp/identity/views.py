@@ -139,3 +139,9 @@ def lockouts(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(name)s unlocked.") % {"name": throttle.username})
         return HttpResponseRedirect(reverse("identity:lockouts"))
     return render(request, "identity/lockouts.html", {"locked": lockout.locked_accounts()})
+
+
+@requires(None)
+def allauth_sessions_redirect(request: HttpRequest) -> HttpResponse:
+    """/accounts/sessions/ (allauth.usersessions) → "My sessions", which audits what it ends."""
+    return HttpResponseRedirect(reverse("identity:my_sessions"))
