@@ -41,3 +41,10 @@ def test_createsuperuser_makes_an_audited_administrator() -> None:
     User.objects.create_superuser("root3", "another-long-passphrase-1", full_name="Root Three")
     user = User.objects.get(username="root3")
     assert authz.has_perm(user, "identity.manage_users")
+
+
+def test_changepassword_is_refused_because_it_would_bypass_the_ledger() -> None:
+    User.objects.create_superuser("root4", "another-long-passphrase-2", full_name="Root Four")
+    with pytest.raises(CommandError, match="does not change passwords"):
+        call_command("changepassword", "root4")
+    assert User.objects.get(username="root4").check_password("another-long-passphrase-2")

@@ -252,7 +252,7 @@ def test_deploy_check_warns_about_relaxations(settings: Any) -> None:
     settings.MEDERP_DEVICE_BINDING = False
     assert {m.id for m in check_relaxations()} == {"mederp.W101", "mederp.W102"}
     settings.MEDERP_LOCKOUT_THRESHOLD = 11
-    assert [m.id for m in check_lockout_threshold()] == ["mederp.E101"]
+    assert [m.id for m in check_lockout_threshold()] == ["mederp.E201"]
 
 
 def test_reset_from_the_command_line_for_a_lost_authenticator(

@@ -19,7 +19,7 @@ def check_lockout_threshold(app_configs: Any = None, **kwargs: Any) -> list[chec
         return [
             checks.Error(
                 f"MEDERP_LOCKOUT_THRESHOLD is {value}; it must be between 1 and 10.",
-                id="mederp.E101",
+                id="mederp.E201",
             )
         ]
     return []

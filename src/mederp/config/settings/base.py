@@ -27,6 +27,8 @@ CSRF_TRUSTED_ORIGINS = env_list(
 MEDERP_TRUSTED_PROXIES = env_list("MEDERP_TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
+    # First: its management commands replace Django's unaudited ones (changepassword).
+    "mederp.core",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,7 +49,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "huey.contrib.djhuey",
-    "mederp.core",
     "mederp.identity",
     "mederp.audit",
     "mederp.data",
