@@ -19,6 +19,14 @@ from mederp.testing.users import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _clean_rate_limits() -> None:
+    """Failed sign-ins of earlier tests (same process, same minute) must not rate-limit ours."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _errors(password: str, user: Any = None) -> list[str]:
     try:
         validate_password(password, user)
