@@ -1,5 +1,6 @@
 """Electronic signature in Chromium against the real HTTPS server (production policy): a second
-administrator enrolls TOTP at the first sign-in, gets the device approved, opens the
+administrator enrolls TOTP at the first sign-in, gets the device approved, signs out, signs in
+from a new browser (new device) with password and TOTP, gets it approved, opens the
 e-signature dialog from a pending privileged grant (a modal <dialog>, focus inside, Escape
 closes it), is refused with a wrong password, signs with password and TOTP code, and sees the
 signature manifestation; no Content-Security-Policy violation on the way.
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from mederp.demo.plant import DEMO_PASSWORD
-from mederp.testing.auth import browser_enroll_totp, fresh_totp, totp
+from mederp.testing.auth import browser_enroll_totp, browser_enter_totp, fresh_totp, totp
 from mederp.testing.servers import _mederp_command, server_env
 
 pytestmark = pytest.mark.browser
@@ -72,21 +73,26 @@ def context(chromium: Any) -> Iterator[Any]:
 
 
 def test_second_administrator_signs_a_privileged_grant(
-    context: Any, server: tuple[str, Path], server_url: str
+    context: Any, chromium: Any, server: tuple[str, Path], server_url: str
 ) -> None:
     from playwright.sync_api import expect
 
     found = re.search(r"GRANT (\d+)", run_on_server(server, SETUP))
     assert found, "the set-up did not create the pending grant"
     grant_id = int(found.group(1))
-    page = context.new_page()
     csp_violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: (
-            csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
-        ),
-    )
+
+    def watched(ctx: Any) -> Any:
+        new_page = ctx.new_page()
+        new_page.on(
+            "console",
+            lambda msg: (
+                csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+            ),
+        )
+        return new_page
+
+    page = watched(context)
 
     # first sign-in: password, then the mandatory authenticator app
     page.goto(server_url + "/accounts/login/")
@@ -97,6 +103,23 @@ def test_second_administrator_signs_a_privileged_grant(
     secret = browser_enroll_totp(page)
     used = {totp(secret)}
     # an administrator's role is device-bound: the first administrator approves this browser
+    run_on_server(server, APPROVE_DEVICES)
+
+    # sign out, and come back from another browser (a new device): password, then the code
+    page.locator("details.user-menu summary").click()
+    page.get_by_test_id("logout").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    other = chromium.new_context(
+        ignore_https_errors=True, locale="en-US", viewport={"width": 1280, "height": 900}
+    )
+    other.set_default_timeout(15_000)
+    page = watched(other)
+    page.goto(server_url + "/accounts/login/")
+    page.get_by_label("Username", exact=True).fill("esign-admin")
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    browser_enter_totp(page, fresh_totp(secret, used))
+    # the new browser is a new device of a device-bound role: approved again by the first admin
     run_on_server(server, APPROVE_DEVICES)
 
     page.goto(f"{server_url}/access/grants/{grant_id}/")
@@ -137,4 +160,5 @@ def test_second_administrator_signs_a_privileged_grant(
     expect(signature).to_contain_text("(esign-admin)")
     expect(signature).to_contain_text("UTC")
     expect(signature).to_contain_text("Applies to this version")
+    other.close()
     assert not csp_violations, csp_violations
