@@ -213,25 +213,40 @@ class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
 class RoleAssignment(models.Model):
     """A role held by a user at one site, or at every site when `site` is empty."""
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_assignments")
-    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments")
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("user")
+    )
+    role = models.ForeignKey(
+        Role, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("role")
+    )
     site = models.ForeignKey(
         Site,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="role_assignments",
+        verbose_name=_("site"),
         help_text=_("Empty: the role applies at every site."),
     )
     granted_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
     )
-    granted_at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
-    valid_until = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     objects = RoleAssignmentQuerySet.as_manager()
