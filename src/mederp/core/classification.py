@@ -9,6 +9,7 @@ masking, export and audit rules read the level from here.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +45,10 @@ def personal(base: FieldClass) -> FieldClass:
     return FieldClass(base.level, True, base.domain, base.retention)
 
 
-def declared(model: type[models.Model]) -> dict[str, FieldClass]:
-    return dict(getattr(model, "data_classification", {}) or {})
+def declared(model: type[models.Model]) -> Mapping[str, FieldClass]:
+    """The model's declarations, read-only. Not copied: `field_class` runs for every field of
+    every audited snapshot."""
+    return getattr(model, "data_classification", None) or {}
 
 
 def field_class(model: type[models.Model], field_name: str) -> FieldClass:

@@ -265,6 +265,24 @@ def _locked_pending(actor: Any, request: ShredRequest) -> ShredRequest:
     return locked
 
 
+def _decide(actor: Any, locked: ShredRequest, status: str, reason: str, action: str) -> None:
+    """Record the DPO's decision on a locked, pending request (and its ledger entry)."""
+    before = audit.snapshot(locked)
+    locked.status = status
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.decision_reason = reason
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    audit.record(
+        action,
+        locked,
+        changes=audit.diff(before, locked),
+        reason=reason,
+        actor=actor,
+        site=locked.site,
+    )
+
+
 def _erase_rows(model: type[EncryptedModel], subject: str, now: Any, actor: Any) -> list[Any]:
     """Mark the subject's rows erased and drop their searchable traces (blind indexes, keyed
     hashes), which would otherwise still link them to a known value."""
@@ -339,21 +357,8 @@ def shred_subject(actor: Any, request: ShredRequest, *, reason: str) -> ShredReq
     locked = _locked_pending(actor, request)
     reason = _require_reason(reason, _("A reason is required to approve an erasure."))
     person = Person.objects.select_for_update().get(pk=locked.person_id)
-    before = audit.snapshot(locked)
     domain, subject = person.encryption_scope()
-    locked.status = ShredRequest.Status.APPROVED
-    locked.decided_by = actor
-    locked.decided_at = timezone.now()
-    locked.decision_reason = reason
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    audit.record(
-        "shred_approved",
-        locked,
-        changes=audit.diff(before, locked),
-        reason=reason,
-        actor=actor,
-        site=locked.site,
-    )
+    _decide(actor, locked, ShredRequest.Status.APPROVED, reason, "shred_approved")
     destroy_subject_keys(actor, domain, subject, reason=reason)
     return locked
 
@@ -362,20 +367,7 @@ def shred_subject(actor: Any, request: ShredRequest, *, reason: str) -> ShredReq
 def reject_erasure(actor: Any, request: ShredRequest, *, reason: str) -> ShredRequest:
     locked = _locked_pending(actor, request)
     reason = _require_reason(reason, _("A reason is required to reject an erasure."))
-    before = audit.snapshot(locked)
-    locked.status = ShredRequest.Status.REJECTED
-    locked.decided_by = actor
-    locked.decided_at = timezone.now()
-    locked.decision_reason = reason
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    audit.record(
-        "shred_rejected",
-        locked,
-        changes=audit.diff(before, locked),
-        reason=reason,
-        actor=actor,
-        site=locked.site,
-    )
+    _decide(actor, locked, ShredRequest.Status.REJECTED, reason, "shred_rejected")
     return locked
 
 
