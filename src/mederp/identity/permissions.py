@@ -152,3 +152,97 @@ _DATA_GRANTS: dict[str, list[str]] = {
 }
 for _role, _codes in _DATA_GRANTS.items():
     SEED_ROLES[_role][3].extend(c for c in _codes if c not in SEED_ROLES[_role][3])
+
+# --- materials (issue 6): items, partners, purchasing, inventory, inspection ----------------
+SEED_ROLES["purchasing_manager"] = ("Purchasing Manager", "采购经理", False, [*_ALL_READ])
+SEED_ROLES["engineer"] = ("Design Engineer", "设计开发工程师", False, [*_ALL_READ])
+PERMISSIONS.update(
+    {
+        "items.view": N_("See items, units of measure and conversions"),
+        "items.manage": N_("Create items and change draft items"),
+        "items.release": N_("Release and obsolete items; change released items with a reason"),
+        "items.import": N_("Import items from CSV/XLSX"),
+        "partners.view": N_("See suppliers, the approved supplier list and customers"),
+        "partners.manage_suppliers": N_("Create and change suppliers, certificates and contacts"),
+        "partners.qualify_suppliers": N_(
+            "Change a supplier's qualification status and the approved supplier list"
+        ),
+        "partners.manage_customers": N_("Create and change customers and their contacts"),
+        "partners.import": N_("Import suppliers and customers from CSV/XLSX"),
+        "purchasing.view": N_("See purchase orders and receipts"),
+        "purchasing.manage": N_("Create, change, submit and cancel purchase orders"),
+        "purchasing.approve": N_("Approve purchase orders above the approval amount"),
+        "purchasing.view_prices": N_("See prices and totals of purchase orders"),
+        "inventory.view": N_("See locations, lots, serial numbers and stock"),
+        "inventory.manage_locations": N_("Create and change locations"),
+        "inventory.receive": N_("Receive goods against purchase orders"),
+        "inventory.move": N_("Transfer and issue stock"),
+        "inventory.adjust": N_("Scrap stock, return it to suppliers and post adjustments"),
+        "inventory.count": N_("Start and enter cycle counts"),
+        "inventory.approve_count": N_("Approve cycle-count adjustments above the threshold"),
+        "inventory.hold_lot": N_("Put released lots on hold and lift holds"),
+        "inspection.view": N_("See inspection plans and inspections"),
+        "inspection.manage_plans": N_("Create and activate inspection plans"),
+        "inspection.perform": N_("Record inspection results and decide accept or reject"),
+        "inspection.approve_deviation": N_("Approve acceptance with deviation (e-signature)"),
+    }
+)
+_VIEW_MATERIALS = ["items.view", "partners.view", "purchasing.view", "inventory.view"]
+_MATERIALS_GRANTS: dict[str, list[str]] = {
+    "admin": ["inventory.manage_locations", "items.view", "inventory.view"],
+    "quality_manager": [
+        *_VIEW_MATERIALS,
+        "items.release",
+        "partners.qualify_suppliers",
+        "inventory.hold_lot",
+        "inventory.approve_count",
+        "inspection.view",
+        "inspection.manage_plans",
+        "inspection.approve_deviation",
+    ],
+    "qa_specialist": [
+        *_VIEW_MATERIALS,
+        "inventory.hold_lot",
+        "inspection.view",
+        "inspection.manage_plans",
+        "inspection.perform",
+    ],
+    "production_supervisor": [
+        "items.view",
+        "inventory.view",
+        "inventory.move",
+        "inventory.adjust",
+        "inventory.approve_count",
+    ],
+    "production_operator": ["items.view", "inventory.view"],
+    "warehouse_clerk": [
+        *_VIEW_MATERIALS,
+        "inventory.receive",
+        "inventory.move",
+        "inventory.count",
+        "inspection.view",
+    ],
+    "purchaser": [
+        *_VIEW_MATERIALS,
+        "partners.manage_suppliers",
+        "partners.import",
+        "purchasing.manage",
+        "purchasing.view_prices",
+    ],
+    "purchasing_manager": [
+        *_VIEW_MATERIALS,
+        "purchasing.approve",
+        "purchasing.view_prices",
+        "partners.manage_suppliers",
+    ],
+    "sales": ["items.view", "partners.view", "partners.manage_customers", "inventory.view"],
+    "regulatory_affairs": ["items.view", "items.manage", "partners.view"],
+    "engineer": ["items.view", "items.manage", "items.import", "inspection.view"],
+    "auditor": [
+        *_VIEW_MATERIALS,
+        "purchasing.view_prices",
+        "inspection.view",
+    ],
+}
+for _role, _codes in _MATERIALS_GRANTS.items():
+    SEED_ROLES[_role][3].extend(c for c in _codes if c not in SEED_ROLES[_role][3])

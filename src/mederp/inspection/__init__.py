@@ -1,6 +1,5 @@
-"""Incoming and in-process inspection.
+"""Incoming inspection: plans per item, ISO 2859-1 sampling, results, dispositions.
 
-For now this package holds only :mod:`mederp.inspection.sampling`, a pure module (no Django
-needed to import it) that looks up ISO 2859-1 / GB/T 2828.1 single sampling plans. The Django
-app with inspection plans, results and dispositions comes later.
+:mod:`mederp.inspection.sampling` is a pure module (no Django needed to import it) that looks
+up ISO 2859-1 / GB/T 2828.1 single sampling plans.
 """

@@ -1,6 +1,5 @@
-"""Items (materials, components, finished devices) and their identifiers.
+"""Items (materials, components, finished devices): the item master, units of measure and UDI.
 
-For now this package holds only :mod:`mederp.items.gs1`, a pure module (no Django needed to
-import it) that validates GTINs and parses GS1 barcode scans. The Django app with the item master
-comes later.
+:mod:`mederp.items.gs1` is a pure module (no Django needed to import it) that validates GTINs
+and parses GS1 barcode scans.
 """

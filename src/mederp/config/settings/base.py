@@ -54,6 +54,11 @@ INSTALLED_APPS = [
     "mederp.data",
     "mederp.access",
     "mederp.signatures",
+    "mederp.items",
+    "mederp.partners",
+    "mederp.inventory",
+    "mederp.purchasing",
+    "mederp.inspection",
     "mederp.api",
 ]
 
@@ -377,3 +382,20 @@ MEDERP_VAULT_CA_FILE = env_str("MEDERP_VAULT_CA_FILE")
 MEDERP_DATA_KEY_CACHE_SECONDS = env_int("MEDERP_DATA_KEY_CACHE_SECONDS", 300)
 # Second copy of the crypto-shredding destruction list (default: the checkpoint export dir).
 MEDERP_DATA_DESTRUCTION_LIST_COPY_DIR = env_str("MEDERP_DATA_DESTRUCTION_LIST_COPY_DIR")
+
+# --- materials (docs/operations/configuration.md, "Materials") --------------------------------
+# Item codes must match this regular expression (whole code).
+MEDERP_ITEM_CODE_PATTERN = env_str(
+    "MEDERP_ITEM_CODE_PATTERN", r"[A-Z]{2,4}-[0-9]{4,6}(-[A-Z0-9]{1,4})?"
+)
+# Purchase orders whose total (in the order's currency) is above this need a second person's
+# approval before they can be received against.
+MEDERP_PO_APPROVAL_AMOUNT = env_str("MEDERP_PO_APPROVAL_AMOUNT", "10000")
+# A supplier certificate that has expired: "block" refuses PO lines and receipts, "warn" lets
+# them through with a warning in the ledger entry.
+MEDERP_EXPIRED_CERTIFICATE = env_str("MEDERP_EXPIRED_CERTIFICATE", "block")
+# Certificates expiring within this many days are flagged on the supplier page and the list.
+MEDERP_CERTIFICATE_WARNING_DAYS = env_int("MEDERP_CERTIFICATE_WARNING_DAYS", 60)
+# Cycle-count differences above this percentage of the expected quantity (or any difference
+# on a lot with nothing expected) need a second person's approval before they are posted.
+MEDERP_COUNT_APPROVAL_PERCENT = env_str("MEDERP_COUNT_APPROVAL_PERCENT", "2")

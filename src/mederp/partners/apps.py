@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PartnersConfig(AppConfig):
+    name = "mederp.partners"
+    label = "partners"
+    verbose_name = "Partners: suppliers, approved supplier list, customers"
