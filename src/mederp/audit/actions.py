@@ -60,6 +60,14 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "backup_verified": _("Backup verified"),
     "backup_restored": _("Backup restored"),
     "backup_failed": _("Backup failed"),
+    # materials
+    "import": _("Data imported"),
+    "approve": _("Approved"),
+    "receive": _("Goods received"),
+    "stock_move": _("Stock moved"),
+    "inspection_result": _("Inspection result recorded"),
+    "disposition": _("Disposition decided"),
+    "count_posted": _("Cycle count posted"),
 }
 
 
