@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from mederp.access.api import PendingGrantList, UnreviewedReport
@@ -21,6 +21,11 @@ urlpatterns = [
         UnreviewedReport.as_view(),
         name="access-review-unreviewed",
     ),
+    path("v1/", include("mederp.items.api_urls")),
+    path("v1/", include("mederp.partners.api_urls")),
+    path("v1/", include("mederp.inventory.api_urls")),
+    path("v1/", include("mederp.purchasing.api_urls")),
+    path("v1/", include("mederp.inspection.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

@@ -19,6 +19,11 @@ urlpatterns = [
     path("audit/", include("mederp.audit.urls")),
     path("people/", include("mederp.data.urls")),
     path("access/", include("mederp.access.urls")),
+    path("items/", include("mederp.items.urls")),
+    path("partners/", include("mederp.partners.urls")),
+    path("inventory/", include("mederp.inventory.urls")),
+    path("purchasing/", include("mederp.purchasing.urls")),
+    path("inspection/", include("mederp.inspection.urls")),
     path("", include("mederp.ui.urls")),
 ]
 
