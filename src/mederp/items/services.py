@@ -1,0 +1,222 @@
+"""Items and units of measure: the only way to change them.
+
+Item master data is company-wide, so permissions are checked without a site (held at any
+site). Every change authorizes, validates, writes the item with a new version and records
+its ledger entry (old → new, reason) in one transaction.
+
+Status rules:
+    draft     — `items.manage` changes any field;
+    released  — `items.release` and a reason are required, the change-control hook is asked,
+                the code and the base unit cannot change (stock is counted in it), and the
+                item must still pass the release checks afterwards;
+    obsolete  — refused: the item stays readable for traceability, it is never changed again.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from mederp import audit
+from mederp.identity.authz import authorize
+from mederp.items.choices import ItemStatus
+from mederp.items.models import Item, UnitOfMeasure, UomConversion
+
+# The fields a caller may set (create) or change (update). `status` and `version` change only
+# through release/obsolete and the services themselves.
+ITEM_FIELDS: tuple[str, ...] = (
+    "code",
+    "name_en",
+    "name_zh",
+    "item_type",
+    "uom",
+    "tracking",
+    "shelf_life_days",
+    "storage_condition",
+    "storage_notes",
+    "revision",
+    "nmpa_class",
+    "fda_class",
+    "mdr_class",
+    "gtin",
+    "registration_no",
+    "implantable",
+)
+# Stock and lots are counted in the base unit under the code: on a released item neither moves.
+LOCKED_WHEN_RELEASED: frozenset[str] = frozenset({"code", "uom"})
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
+def _reason(reason: str | None, message: str) -> str:
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": message})
+    return reason.strip()
+
+
+# --- units of measure -------------------------------------------------------------------------
+def _unit(value: UnitOfMeasure | str) -> UnitOfMeasure:
+    if isinstance(value, UnitOfMeasure):
+        return value
+    try:
+        return UnitOfMeasure.objects.get(code=str(value).strip().upper())
+    except UnitOfMeasure.DoesNotExist:
+        raise ValidationError(
+            _("There is no unit of measure %(code)s.") % {"code": value}, code="unknown_uom"
+        ) from None
+
+
+def _as_decimal(value: Any, field: str) -> Decimal:
+    if isinstance(value, float):
+        # Floats carry binary noise (0.1 → 0.1000000000000000055…): quantities must not.
+        raise ValidationError({field: _("Give quantities as decimals, not floats.")})
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: _("Enter a number.")}) from None
+    if not number.is_finite():
+        raise ValidationError({field: _("Enter a number.")})
+    return number
+
+
+def _factor(item: Item | None, src: UnitOfMeasure, dst: UnitOfMeasure) -> Decimal | None:
+    """The factor of `1 src = factor × dst`, or None when no conversion holds.
+
+    Order: the item's own conversion, then the company-wide one, then the inverse of the
+    item's, then the inverse of the company-wide one. An item-specific conversion wins over a
+    company-wide one defined the same way; only one hop is taken (no chains), so every result
+    traces back to exactly one conversion row.
+    """
+    item_id = item.pk if item is not None else None
+    owners = (
+        Q(item__isnull=True) | Q(item_id=item_id) if item_id is not None else Q(item__isnull=True)
+    )
+    rows = {
+        (row.item_id, row.from_uom_id, row.to_uom_id): row.factor
+        for row in UomConversion.objects.filter(
+            owners, from_uom__in=(src, dst), to_uom__in=(src, dst)
+        )
+    }
+    candidates: list[tuple[int | None, bool]] = []
+    if item_id is not None:
+        candidates.append((item_id, False))
+    candidates.append((None, False))
+    if item_id is not None:
+        candidates.append((item_id, True))
+    candidates.append((None, True))
+    for owner, inverse in candidates:
+        key = (owner, dst.pk, src.pk) if inverse else (owner, src.pk, dst.pk)
+        factor = rows.get(key)
+        if factor is not None:
+            return Decimal(1) / factor if inverse else factor
+    return None
+
+
+def convert(
+    quantity: Decimal | int | str,
+    from_uom: UnitOfMeasure | str,
+    to_uom: UnitOfMeasure | str,
+    *,
+    item: Item | None = None,
+) -> Decimal:
+    """`quantity` in `from_uom` expressed in `to_uom` (units as objects or codes).
+
+    Same unit: returned unchanged. Units of different dimensions (mass → count) never convert.
+    Otherwise the item's own conversion, then the company-wide one, then the inverse of either
+    (see `_factor`). The result is exact for multiplication and rounded to the decimal context
+    (28 significant digits) for an inverse; callers that store it quantize to their own
+    precision. No path raises a ValidationError that names both units.
+    """
+    amount = _as_decimal(quantity, "quantity")
+    src, dst = _unit(from_uom), _unit(to_uom)
+    if src.pk == dst.pk:
+        return amount
+    if src.dimension != dst.dimension:
+        raise ValidationError(
+            _(
+                "%(src)s (%(src_dim)s) cannot be converted to %(dst)s (%(dst_dim)s): "
+                "the units measure different things."
+            )
+            % {
+                "src": src.code,
+                "dst": dst.code,
+                "src_dim": src.get_dimension_display(),
+                "dst_dim": dst.get_dimension_display(),
+            },
+            code="uom_dimension",
+        )
+    factor = _factor(item, src, dst)
+    if factor is None:
+        if item is not None:
+            message = _(
+                "No conversion from %(src)s to %(dst)s is defined for item %(item)s "
+                "or company-wide."
+            ) % {"src": src.code, "dst": dst.code, "item": item.code}
+        else:
+            message = _("No company-wide conversion from %(src)s to %(dst)s is defined.") % {
+                "src": src.code,
+                "dst": dst.code,
+            }
+        raise ValidationError(message, code="uom_no_conversion")
+    return amount * factor
+
+
+@transaction.atomic
+def add_conversion(
+    actor: Any,
+    *,
+    from_uom: UnitOfMeasure | str,
+    to_uom: UnitOfMeasure | str,
+    factor: Decimal | int | str,
+    item: Item | None = None,
+) -> UomConversion:
+    """Define `1 from_uom = factor × to_uom`, for one item or (item None) company-wide."""
+    authorize(actor, "items.manage")
+    src, dst = _unit(from_uom), _unit(to_uom)
+    value = _as_decimal(factor, "factor")
+    if value <= 0:
+        raise ValidationError({"factor": _("The factor must be greater than zero.")})
+    if src.pk == dst.pk:
+        raise ValidationError({"to_uom": _("A unit converts to itself without a conversion.")})
+    if src.dimension != dst.dimension:
+        raise ValidationError(
+            {
+                "to_uom": _("%(src)s and %(dst)s measure different things.")
+                % {"src": src.code, "dst": dst.code}
+            }
+        )
+    if item is not None:
+        item = Item.objects.select_for_update().get(pk=item.pk)
+        if item.status == ItemStatus.OBSOLETE:
+            raise ValidationError(_("Item %(code)s is obsolete.") % {"code": item.code})
+    scope = (
+        UomConversion.objects.filter(item=item)
+        if item
+        else UomConversion.objects.filter(item__isnull=True)
+    )
+    if (
+        scope.filter(from_uom=src, to_uom=dst).exists()
+        or scope.filter(from_uom=dst, to_uom=src).exists()
+    ):
+        # Two rows for one pair could disagree; the inverse is derived, never stored.
+        raise ValidationError(
+            _("A conversion between %(src)s and %(dst)s is already defined%(where)s.")
+            % {
+                "src": src.code,
+                "dst": dst.code,
+                "where": (_(" for item %(code)s") % {"code": item.code}) if item else "",
+            },
+            code="uom_conversion_exists",
+        )
+    conversion = UomConversion(item=item, from_uom=src, to_uom=dst, factor=value)
+    conversion.full_clean()
+    conversion.save()
+    audit.record("create", conversion, changes=audit.diff(None, conversion), actor=actor, site=None)
+    return conversion

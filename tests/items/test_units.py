@@ -1,0 +1,121 @@
+"""Units of measure: conversions and the `convert` function other apps call."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from mederp.audit.models import AuditEntry
+from mederp.items import services
+from mederp.items.models import UomConversion
+from mederp.testing import materials as m
+
+
+def test_identity_returns_the_quantity(db: None) -> None:
+    assert services.convert(Decimal("2.5"), "EA", "EA") == Decimal("2.5")
+
+
+def test_company_wide_conversion_and_its_inverse(db: None) -> None:
+    # Seeded by the migration: 1 KG = 1000 G.
+    assert services.convert(Decimal("1.5"), "KG", "G") == Decimal("1500")
+    assert services.convert(Decimal("250"), m.uom("G"), m.uom("KG")) == Decimal("0.25")
+
+
+def test_item_specific_conversion_comes_first(db: None) -> None:
+    item = m.item()
+    other = m.item()
+    services.add_conversion(services_actor(), from_uom="BOX", to_uom="EA", factor="50", item=item)
+    services.add_conversion(services_actor(), from_uom="BOX", to_uom="EA", factor="10")
+    assert services.convert(Decimal(2), "BOX", "EA", item=item) == Decimal(100)
+    # Another item falls back to the company-wide box.
+    assert services.convert(Decimal(2), "BOX", "EA", item=other) == Decimal(20)
+    assert services.convert(Decimal(2), "BOX", "EA") == Decimal(20)
+    # The other way: the inverse of the item's box wins over the inverse of the company's.
+    assert services.convert(Decimal(100), "EA", "BOX", item=item) == Decimal(2)
+
+
+def test_item_direct_beats_company_inverse(db: None) -> None:
+    item = m.item()
+    services.add_conversion(services_actor(), from_uom="EA", to_uom="BOX", factor="0.1")
+    services.add_conversion(services_actor(), from_uom="BOX", to_uom="EA", factor="25", item=item)
+    assert services.convert(Decimal(1), "BOX", "EA", item=item) == Decimal(25)
+    # Without the item: the inverse of the company-wide EA → BOX.
+    assert services.convert(Decimal(1), "BOX", "EA") == Decimal(10)
+
+
+def test_different_dimensions_never_convert(db: None) -> None:
+    with pytest.raises(ValidationError, match=r"KG .* cannot be converted to EA"):
+        services.convert(Decimal(1), "KG", "EA")
+
+
+def test_no_path_names_both_units(db: None) -> None:
+    item = m.item(code="CMP-77777")
+    with pytest.raises(ValidationError) as exc:
+        services.convert(Decimal(1), "CTN", "BOX", item=item)
+    message = exc.value.messages[0]
+    assert "CTN" in message
+    assert "BOX" in message
+    assert "CMP-77777" in message
+    with pytest.raises(ValidationError, match="No company-wide conversion from CTN to BOX"):
+        services.convert(Decimal(1), "CTN", "BOX")
+
+
+def test_unknown_unit_and_float_quantity_are_refused(db: None) -> None:
+    with pytest.raises(ValidationError, match="no unit of measure XYZ"):
+        services.convert(Decimal(1), "XYZ", "EA")
+    with pytest.raises(ValidationError, match="not floats"):
+        services.convert(0.1, "KG", "G")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="Enter a number"):
+        services.convert("abc", "KG", "G")
+
+
+def test_add_conversion_is_audited(site_a: Any, make_user: Any) -> None:
+    engineer = make_user("engineer", site_a)
+    item = m.item()
+    conversion = services.add_conversion(
+        engineer, from_uom="CTN", to_uom="EA", factor="144", item=item
+    )
+    entry = AuditEntry.objects.filter(action="create").latest("seq")
+    assert entry.object_id == str(conversion.pk)
+    assert entry.changes["factor"][1] == "144"
+    assert entry.actor_id == engineer.pk
+
+
+def test_add_conversion_needs_items_manage(site_a: Any, make_user: Any) -> None:
+    clerk = make_user("warehouse_clerk", site_a)
+    with pytest.raises(PermissionDenied, match=r"items\.manage"):
+        services.add_conversion(clerk, from_uom="CTN", to_uom="EA", factor="10")
+    assert not UomConversion.objects.filter(from_uom__code="CTN").exists()
+
+
+@pytest.mark.parametrize(
+    ("src", "dst", "factor", "match"),
+    [
+        ("BOX", "EA", "0", "greater than zero"),
+        ("BOX", "EA", "-2", "greater than zero"),
+        ("BOX", "BOX", "2", "converts to itself"),
+        ("KG", "EA", "2", "measure different things"),
+        ("G", "KG", "0.001", "already defined"),  # the inverse of the seeded KG → G
+        ("BOX", "EA", "x", "Enter a number"),
+    ],
+)
+def test_bad_conversions_are_refused(src: str, dst: str, factor: str, match: str, db: None) -> None:
+    before = UomConversion.objects.count()
+    with pytest.raises(ValidationError, match=match):
+        services.add_conversion(services_actor(), from_uom=src, to_uom=dst, factor=factor)
+    assert UomConversion.objects.count() == before
+
+
+def test_obsolete_item_gets_no_conversion(db: None) -> None:
+    item = m.item(status="obsolete")
+    with pytest.raises(ValidationError, match="obsolete"):
+        services.add_conversion(services_actor(), from_uom="BOX", to_uom="EA", factor=5, item=item)
+
+
+def services_actor() -> Any:
+    from mederp.identity.authz import SYSTEM
+
+    return SYSTEM
