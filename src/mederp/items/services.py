@@ -14,6 +14,7 @@ Status rules:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from mederp import audit
 from mederp.identity.authz import authorize
-from mederp.items.choices import ItemStatus
+from mederp.items.choices import ItemStatus, NmpaClass
 from mederp.items.models import Item, UnitOfMeasure, UomConversion
 
 # The fields a caller may set (create) or change (update). `status` and `version` change only
@@ -220,3 +221,198 @@ def add_conversion(
     conversion.save()
     audit.record("create", conversion, changes=audit.diff(None, conversion), actor=actor, site=None)
     return conversion
+
+
+# --- items ------------------------------------------------------------------------------------
+def change_control_required(item: Item, changes: Mapping[str, Any]) -> str | None:
+    """The change-control hook: asked before a released item changes.
+
+    Returns None to allow the change, or a message that refuses it. Today it allows every
+    change (the reason and `items.release` are what guard a released item). When the change
+    control module arrives, this is where it demands an approved change request covering
+    `item` and the `changes` ({field: new value}); callers and tests already go through it.
+    """
+    return None
+
+
+def _clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(fields) - set(ITEM_FIELDS))
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be set: %(fields)s.") % {"fields": ", ".join(unknown)},
+            code="unknown_field",
+        )
+    values = dict(fields)
+    for name in ("code", "gtin", "registration_no"):
+        if isinstance(values.get(name), str):
+            values[name] = values[name].strip()
+    if isinstance(values.get("code"), str):
+        values["code"] = values["code"].upper()
+    for name in ("name_en", "name_zh", "storage_notes", "revision"):
+        if isinstance(values.get(name), str):
+            values[name] = values[name].strip()
+    if "uom" in values and not isinstance(values["uom"], UnitOfMeasure):
+        values["uom"] = _unit(values["uom"])
+    for name in ("nmpa_class", "fda_class", "mdr_class", "gtin", "registration_no"):
+        if name in values and values[name] is None:
+            values[name] = ""
+    return values
+
+
+def release_problems(item: Item) -> dict[str, str]:
+    """What stops `item` from being released (field → message); empty when it may be."""
+    problems: dict[str, str] = {}
+    if item.is_finished_device:
+        if not item.gtin:
+            problems["gtin"] = _("A finished device needs its UDI-DI (GTIN-14) to be released.")
+        if not item.nmpa_class:
+            problems["nmpa_class"] = _("A finished device needs its NMPA class to be released.")
+        elif item.nmpa_class in (NmpaClass.II, NmpaClass.III) and not item.registration_no:
+            problems["registration_no"] = _(
+                "An NMPA class II or III device needs its registration certificate number "
+                "(注册证编号) to be released."
+            )
+    if item.implantable and not item.serial_tracked:
+        problems["tracking"] = _("An implantable device must be tracked by serial number.")
+    return problems
+
+
+def _validate(item: Item) -> None:
+    item.full_clean()
+    if item.status == ItemStatus.RELEASED:
+        problems = release_problems(item)
+        if problems:
+            raise ValidationError(problems)
+
+
+def _locked_item(item: Item) -> Item:
+    return Item.objects.select_for_update().get(pk=item.pk)
+
+
+def _check_version(item: Item, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != item.version:
+        raise ValidationError(
+            _(
+                "Item %(code)s was changed by someone else (now version %(now)d, you edited "
+                "version %(was)d). Reload it and make your change again."
+            )
+            % {"code": item.code, "now": item.version, "was": int(expected_version)},
+            code="stale_version",
+        )
+
+
+@transaction.atomic
+def create_item(actor: Any, **fields: Any) -> Item:
+    """A new item, always a draft at version 1 (company-wide master data)."""
+    authorize(actor, "items.manage")
+    values = _clean_fields(fields)
+    item = Item(**values, status=ItemStatus.DRAFT, version=1)
+    item.created_by = item.updated_by = _user(actor)
+    _validate(item)
+    item.save()
+    audit.record("create", item, changes=audit.diff(None, item), actor=actor, site=None)
+    return item
+
+
+@transaction.atomic
+def update_item(
+    actor: Any,
+    item: Item,
+    fields: Mapping[str, Any],
+    *,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Item:
+    """Change an item's fields (see the module docstring for the rules by status)."""
+    values = _clean_fields(fields)
+    item = _locked_item(item)
+    if item.status == ItemStatus.OBSOLETE:
+        authorize(actor, "items.manage")
+        raise ValidationError(
+            _("Item %(code)s is obsolete and can no longer be changed.") % {"code": item.code},
+            code="item_obsolete",
+        )
+    released = item.status == ItemStatus.RELEASED
+    authorize(actor, "items.release" if released else "items.manage")
+    _check_version(item, expected_version)
+    before = audit.snapshot(item)
+    changed = {k: v for k, v in values.items() if getattr(item, k) != v}
+    if not changed:
+        return item
+    if released:
+        text = _reason(reason, _("A released item changes only with a reason."))
+        locked = sorted(LOCKED_WHEN_RELEASED & set(changed))
+        if locked:
+            raise ValidationError(
+                {
+                    name: _(
+                        "This field of a released item cannot change: stock and lots are "
+                        "counted under it. Create a new item instead."
+                    )
+                    for name in locked
+                }
+            )
+        refusal = change_control_required(item, changed)
+        if refusal:
+            raise ValidationError(refusal, code="change_control")
+    else:
+        text = (reason or "").strip()
+    for name, value in changed.items():
+        setattr(item, name, value)
+    _validate(item)
+    item.version += 1
+    item.updated_by = _user(actor)
+    item.save()
+    audit.record(
+        "update", item, changes=audit.diff(before, item), reason=text, actor=actor, site=None
+    )
+    return item
+
+
+@transaction.atomic
+def release_item(actor: Any, item: Item, *, reason: str = "") -> Item:
+    """Draft → released, once the item is complete (see `release_problems`)."""
+    authorize(actor, "items.release")
+    item = _locked_item(item)
+    if item.status != ItemStatus.DRAFT:
+        raise ValidationError(
+            _("Only a draft item can be released; %(code)s is %(status)s.")
+            % {"code": item.code, "status": item.get_status_display()},
+            code="item_status",
+        )
+    before = audit.snapshot(item)
+    item.status = ItemStatus.RELEASED
+    _validate(item)
+    item.version += 1
+    item.updated_by = _user(actor)
+    item.save()
+    audit.record(
+        "transition",
+        item,
+        changes=audit.diff(before, item),
+        reason=(reason or "").strip(),
+        actor=actor,
+        site=None,
+    )
+    return item
+
+
+@transaction.atomic
+def obsolete_item(actor: Any, item: Item, *, reason: str) -> Item:
+    """Draft or released → obsolete, with a reason. Existing lots and history stay readable."""
+    authorize(actor, "items.release")
+    text = _reason(reason, _("Say why the item becomes obsolete."))
+    item = _locked_item(item)
+    if item.status == ItemStatus.OBSOLETE:
+        raise ValidationError(
+            _("Item %(code)s is already obsolete.") % {"code": item.code}, code="item_status"
+        )
+    before = audit.snapshot(item)
+    item.status = ItemStatus.OBSOLETE
+    item.version += 1
+    item.updated_by = _user(actor)
+    item.save()
+    audit.record(
+        "transition", item, changes=audit.diff(before, item), reason=text, actor=actor, site=None
+    )
+    return item
