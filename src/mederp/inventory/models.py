@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mederp.core.classification import INTERNAL
-from mederp.core.querysets import SiteScopedManager
+from mederp.core.querysets import SiteScopedManager, SiteScopedQuerySet
 from mederp.inventory.choices import (
     CountStatus,
     LocationKind,
@@ -205,6 +205,25 @@ class Serial(models.Model):
         return self.serial
 
 
+class ImmutableMoveError(RuntimeError):
+    """A stock movement row was about to be changed or deleted: the ledger never allows it."""
+
+
+class StockMoveQuerySet(SiteScopedQuerySet["StockMove"]):
+    """Bulk UPDATE and DELETE are refused: a wrong movement is corrected by a new one."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableMoveError("stock movements are never changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableMoveError("stock movements are never deleted")
+
+
+class StockMoveManager(SiteScopedManager["StockMove"]):
+    def get_queryset(self) -> StockMoveQuerySet:
+        return StockMoveQuerySet(self.model, using=self._db)
+
+
 class StockMove(models.Model):
     """One movement of one lot (and serial) between locations; never changed or deleted.
 
@@ -261,7 +280,7 @@ class StockMove(models.Model):
     created_at = models.DateTimeField(_("time"))
     created_by = _user_fk(null=True, blank=True)
 
-    objects = SiteScopedManager()
+    objects = StockMoveManager()
 
     data_domain = "inventory"
     data_retention = "device-lifetime"
@@ -303,6 +322,15 @@ class StockMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity} {self.lot_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The database trigger (migration 0003) refuses an UPDATE too; this says it earlier.
+        if not self._state.adding or kwargs.get("force_update"):
+            raise ImmutableMoveError("stock movements are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableMoveError("stock movements are never deleted")
 
 
 class StockBalance(models.Model):
