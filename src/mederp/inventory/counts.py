@@ -228,7 +228,10 @@ def enter_counts(
         line.reason = (reason or "").strip()[:300]
         line.save(update_fields=["counted_quantity", "reason"])
         key = f"{line.lot.number}@{line.location.code}"
-        changed[key] = [None if old is None else str(old.normalize()), str(qty.normalize())]
+        changed[key] = [
+            None if old is None else format(old.normalize(), "f"),
+            format(qty.normalize(), "f"),
+        ]
     count = _bump(count, counted_by=services._user(actor), counted_at=timezone.now())
     audit.record("update", count, changes=changed, actor=actor, site=count.site)
     return count
@@ -288,7 +291,7 @@ def _post(actor: Any, count: CycleCount, lines: list[CycleCountLine], reason: st
                 reason=line.reason,
                 reference=count.number,
             )
-            adjusted[f"{line.lot.number}@{line.location.code}"] = str(diff.normalize())
+            adjusted[f"{line.lot.number}@{line.location.code}"] = format(diff.normalize(), "f")
     before = audit.snapshot(count)
     count = _bump(count, status=CountStatus.POSTED)
     changes = audit.diff(before, count)

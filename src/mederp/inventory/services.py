@@ -76,6 +76,11 @@ def _reason(reason: str, message: str) -> str:
     return reason.strip()
 
 
+def fmt(quantity: Decimal) -> str:
+    """100, not 1E+2 (Decimal.normalize alone gives exponents)."""
+    return format(quantity.normalize(), "f")
+
+
 def _positive(quantity: Any) -> Decimal:
     try:
         value = Decimal(str(quantity))
@@ -366,7 +371,7 @@ def _check_serials(
                     "Serial-tracked item: list one serial number per unit (%(qty)s units, "
                     "%(n)d serial numbers)."
                 )
-                % {"qty": quantity.normalize(), "n": len(serials)}
+                % {"qty": fmt(quantity), "n": len(serials)}
             }
         )
     for serial in serials:
@@ -415,11 +420,11 @@ def _post(
                         "Only %(held)s %(uom)s of lot %(lot)s are at %(loc)s; %(qty)s asked."
                     )
                     % {
-                        "held": held.quantity.normalize(),
+                        "held": fmt(held.quantity),
                         "uom": lot.item.uom.code,
                         "lot": lot.number,
                         "loc": from_location.code,
-                        "qty": quantity.normalize(),
+                        "qty": fmt(quantity),
                     }
                 }
             )
@@ -459,7 +464,7 @@ def _audit_move(actor: Any, lot: Lot, kind: str, moves: list[StockMove], reason:
     first = moves[0]
     changes: dict[str, Any] = {
         "kind": [None, kind],
-        "quantity": [None, str(sum((m.quantity for m in moves), Decimal(0)).normalize())],
+        "quantity": [None, fmt(sum((m.quantity for m in moves), Decimal(0)))],
         "from_location": [None, first.from_location.code if first.from_location else None],
         "to_location": [None, first.to_location.code if first.to_location else None],
         "moves": [None, [m.pk for m in moves]],
@@ -508,7 +513,7 @@ def receive_into_quarantine(
                         "Serial-tracked item: list one serial number per unit "
                         "(%(qty)s units, %(n)d serial numbers)."
                     )
-                    % {"qty": quantity.normalize(), "n": len(made)}
+                    % {"qty": fmt(quantity), "n": len(made)}
                 }
             )
     elif names:

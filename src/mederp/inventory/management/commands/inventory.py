@@ -41,8 +41,8 @@ class Command(BaseCommand):
             {
                 "lot": lots.get(m.lot_id, str(m.lot_id)),
                 "location": places.get(m.location_id, str(m.location_id)),
-                "ledger": str(m.ledger.normalize()),
-                "balance": str(m.cached.normalize()),
+                "ledger": format(m.ledger.normalize(), "f"),
+                "balance": format(m.cached.normalize(), "f"),
             }
             for m in mismatches
         ]
