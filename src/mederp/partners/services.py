@@ -70,7 +70,7 @@ def _reason(reason: str | None, message: str) -> str:
     return reason.strip()
 
 
-def _code(code: str) -> str:
+def clean_code(code: str) -> str:
     value = (code or "").strip().upper()
     if not CODE_PATTERN.match(value):
         raise ValidationError(
@@ -84,7 +84,7 @@ def _code(code: str) -> str:
     return value
 
 
-def _country(value: str) -> str:
+def clean_country(value: str) -> str:
     text = (value or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", text):
         raise ValidationError(
@@ -118,8 +118,8 @@ def create_supplier(
     authorize(actor, MANAGE_SUPPLIERS)
     now = timezone.now()
     supplier = Supplier(
-        code=_code(code),
-        country=_country(country),
+        code=clean_code(code),
+        country=clean_country(country),
         status=SupplierStatus.PENDING,
         status_changed_at=now,
         created_by=_user(actor),
@@ -156,7 +156,7 @@ def update_supplier(
     before = audit.snapshot(locked)
     changes = _clean_text(changes)
     if "country" in changes:
-        changes["country"] = _country(changes["country"])
+        changes["country"] = clean_country(changes["country"])
     for name, value in changes.items():
         setattr(locked, name, value)
     diff = audit.diff(before, locked)
@@ -410,7 +410,7 @@ def add_supplier_contact(
 
 
 # --- customers -----------------------------------------------------------------------------------
-def _check_customer(customer: Customer) -> None:
+def check_customer(customer: Customer) -> None:
     if customer.kind not in CustomerKind.values:
         raise ValidationError({"kind": _("Choose hospital, distributor or other.")})
     if customer.licence_type and customer.licence_type not in LicenceType.values:
@@ -437,8 +437,8 @@ def create_customer(
 ) -> Customer:
     authorize(actor, MANAGE_CUSTOMERS)
     customer = Customer(
-        code=_code(code),
-        country=_country(country),
+        code=clean_code(code),
+        country=clean_country(country),
         kind=kind,
         licence_expires_on=licence_expires_on,
         status=CustomerStatus.ACTIVE,
@@ -454,7 +454,7 @@ def create_customer(
             }
         ),
     )
-    _check_customer(customer)
+    check_customer(customer)
     _full_clean(customer)
     customer.save()
     audit.record("create", customer, changes=audit.diff(None, customer), actor=actor, site=None)
@@ -475,13 +475,13 @@ def update_customer(
     before = audit.snapshot(locked)
     changes = _clean_text(changes)
     if "country" in changes:
-        changes["country"] = _country(changes["country"])
+        changes["country"] = clean_country(changes["country"])
     for name, value in changes.items():
         setattr(locked, name, "" if value is None and name != "licence_expires_on" else value)
     diff = audit.diff(before, locked)
     if not diff:
         return locked
-    _check_customer(locked)
+    check_customer(locked)
     locked.version += 1
     locked.updated_by = _user(actor)
     _full_clean(locked)
