@@ -46,9 +46,21 @@ def test_item_direct_beats_company_inverse(db: None) -> None:
     assert services.convert(Decimal(1), "BOX", "EA") == Decimal(10)
 
 
-def test_different_dimensions_never_convert(db: None) -> None:
+def test_different_dimensions_convert_only_through_the_items_packaging(db: None) -> None:
     with pytest.raises(ValidationError, match=r"KG .* cannot be converted to EA"):
         services.convert(Decimal(1), "KG", "EA")
+    tubing = m.item(uom=m.uom("M"))
+    other = m.item(uom=m.uom("M"))
+    # A roll of this tubing holds 500 m: a packaging unit of the item, across dimensions.
+    services.add_conversion(
+        services_actor(), from_uom="ROLL", to_uom="M", factor="500", item=tubing
+    )
+    assert services.convert(Decimal(4), "ROLL", "M", item=tubing) == Decimal(2000)
+    assert services.convert(Decimal(250), "M", "ROLL", item=tubing) == Decimal("0.5")
+    with pytest.raises(ValidationError, match=r"ROLL .* cannot be converted to M"):
+        services.convert(Decimal(4), "ROLL", "M", item=other)
+    with pytest.raises(ValidationError, match="measure different things"):
+        services.add_conversion(services_actor(), from_uom="ROLL", to_uom="M", factor="500")
 
 
 def test_no_path_names_both_units(db: None) -> None:

@@ -87,7 +87,9 @@ def _as_decimal(value: Any, field: str) -> Decimal:
     return number
 
 
-def _factor(item: Item | None, src: UnitOfMeasure, dst: UnitOfMeasure) -> Decimal | None:
+def _factor(
+    item: Item | None, src: UnitOfMeasure, dst: UnitOfMeasure, *, item_only: bool = False
+) -> Decimal | None:
     """The factor of `1 src = factor × dst`, or None when no conversion holds.
 
     Order: the item's own conversion, then the company-wide one, then the inverse of the
@@ -113,6 +115,8 @@ def _factor(item: Item | None, src: UnitOfMeasure, dst: UnitOfMeasure) -> Decima
         candidates.append((item_id, True))
     candidates.append((None, True))
     for owner, inverse in candidates:
+        if item_only and owner is None:
+            continue
         key = (owner, dst.pk, src.pk) if inverse else (owner, src.pk, dst.pk)
         factor = rows.get(key)
         if factor is not None:
@@ -129,7 +133,8 @@ def convert(
 ) -> Decimal:
     """`quantity` in `from_uom` expressed in `to_uom` (units as objects or codes).
 
-    Same unit: returned unchanged. Units of different dimensions (mass → count) never convert.
+    Same unit: returned unchanged. Units of different dimensions (a roll → metres, a drum →
+    kilograms) convert only through the item's own packaging conversion, never company-wide.
     Otherwise the item's own conversion, then the company-wide one, then the inverse of either
     (see `_factor`). The result is exact for multiplication and rounded to the decimal context
     (28 significant digits) for an inverse; callers that store it quantize to their own
@@ -139,11 +144,14 @@ def convert(
     src, dst = _unit(from_uom), _unit(to_uom)
     if src.pk == dst.pk:
         return amount
-    if src.dimension != dst.dimension:
+    across = src.dimension != dst.dimension
+    factor = _factor(item, src, dst, item_only=across)
+    if across and factor is None:
         raise ValidationError(
             _(
                 "%(src)s (%(src_dim)s) cannot be converted to %(dst)s (%(dst_dim)s): "
-                "the units measure different things."
+                "the units measure different things and the item defines no packaging "
+                "conversion between them."
             )
             % {
                 "src": src.code,
@@ -153,7 +161,6 @@ def convert(
             },
             code="uom_dimension",
         )
-    factor = _factor(item, src, dst)
     if factor is None:
         if item is not None:
             message = _(
@@ -186,7 +193,8 @@ def add_conversion(
         raise ValidationError({"factor": _("The factor must be greater than zero.")})
     if src.pk == dst.pk:
         raise ValidationError({"to_uom": _("A unit converts to itself without a conversion.")})
-    if src.dimension != dst.dimension:
+    if src.dimension != dst.dimension and item is None:
+        # Across dimensions only as an item's packaging (1 roll of this tubing = 500 m).
         raise ValidationError(
             {
                 "to_uom": _("%(src)s and %(dst)s measure different things.")
