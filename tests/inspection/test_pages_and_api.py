@@ -235,3 +235,24 @@ def test_api_start_refuses_an_unknown_lot(site_a: Any, make_user: Any) -> None:
     )
     assert response.status_code == 400
     assert "waiting for inspection" in response.content.decode()
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("url", ["/inspection/queue/", "/inspection/", "/api/v1/inspections"])
+def test_lists_do_not_query_per_row(site_a: Any, make_user: Any, build: Any, url: str) -> None:
+    web = login(make_user("qa_specialist", site_a))
+    build.started(site_a)
+    build.received_lot(site_a)
+    few = _queries(web, url)
+    for _ in range(3):
+        build.started(site_a)
+        build.received_lot(site_a)
+    assert _queries(web, url) <= few

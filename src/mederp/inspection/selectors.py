@@ -46,12 +46,18 @@ def active_plan(item: Any) -> InspectionPlan | None:
     return InspectionPlan.objects.filter(item=item, status=PlanStatus.ACTIVE).first()
 
 
+def active_plans_for(item_ids: list[int]) -> dict[int, InspectionPlan]:
+    """The active plan of each item (one query for a whole page of the queue)."""
+    plans = InspectionPlan.objects.filter(item_id__in=item_ids, status=PlanStatus.ACTIVE)
+    return {p.item_id: p for p in plans}
+
+
 def queue(user: Any, perm: str = VIEW) -> QuerySet[Lot]:
     """Received lots in quarantine at the user's sites that have no inspection yet."""
     return (
         Lot.objects.visible_to(user, perm)
         .filter(status=LotStatus.QUARANTINE, receipt__isnull=False, inspections__isnull=True)
-        .select_related("item", "site", "supplier", "receipt", "receipt__uom")
+        .select_related("item", "item__uom", "site", "supplier", "receipt", "receipt__uom")
         .order_by("receipt__received_at", "id")
     )
 

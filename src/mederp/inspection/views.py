@@ -185,10 +185,11 @@ def plan_activate(request: HttpRequest, pk: int) -> HttpResponse:
 @requires_somewhere("inspection.view")
 def queue(request: HttpRequest) -> HttpResponse:
     lots = list(selectors.queue(request.user)[:500])
+    plans = selectors.active_plans_for([lot.item_id for lot in lots])
     rows = [
         {
             "lot": lot,
-            "plan": selectors.active_plan(lot.item),
+            "plan": plans.get(lot.item_id),
             "can_start": has_perm(request.user, services.PERFORM, lot.site),
         }
         for lot in lots
