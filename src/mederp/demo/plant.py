@@ -35,6 +35,9 @@ USERS = [
     DemoUser("supervisor", "Zhang Wei 张伟", "production_supervisor", "SZ01"),
     DemoUser("operator", "Liu Yang 刘洋", "production_operator", "SZ01"),
     DemoUser("clerk", "Zhao Min 赵敏", "warehouse_clerk", "KS02"),
+    DemoUser("clerk_sz", "Huang Lei 黄磊", "warehouse_clerk", "SZ01"),
+    DemoUser("pm", "Ma Lin 马琳", "purchasing_manager", "SZ01"),
+    DemoUser("engineer", "Guo Qiang 郭强", "engineer", None),
     DemoUser("buyer", "Sun Hao 孙浩", "purchaser", "SZ01"),
     DemoUser("sales", "Emma Clarke", "sales", "KS02"),
     DemoUser("ra", "Zhou Xin 周欣", "regulatory_affairs", "SZ01"),
@@ -192,4 +195,7 @@ def load() -> dict[str, int]:
             identity.assign_role(SYSTEM, user, role, site, reason="Demo plant set-up")
             created["roles"] += 1
     created["people"] = _load_people(sites)
+    from mederp.demo import materials
+
+    created.update(materials.load(sites))
     return created
