@@ -55,3 +55,44 @@ NAVIGATION = (
         ),
     ),
 )
+
+# Materials (items, partners, purchasing, inspection, inventory).
+NAVIGATION = (
+    *NAVIGATION[:1],
+    NavSection(
+        _("Items & partners"),
+        (
+            NavItem(_("Items"), "items:list", "items.view"),
+            NavItem(_("Suppliers"), "partners:suppliers", "partners.view"),
+            NavItem(_("Customers"), "partners:customers", "partners.view"),
+        ),
+    ),
+    NavSection(
+        _("Purchasing"),
+        (
+            NavItem(_("Purchase orders"), "purchasing:orders", "purchasing.view"),
+            NavItem(_("Receiving"), "purchasing:receiving", "inventory.receive"),
+            NavItem(_("Receipts"), "purchasing:receipts", "purchasing.view"),
+        ),
+    ),
+    NavSection(
+        _("Incoming inspection"),
+        (
+            NavItem(_("Inspection queue"), "inspection:queue", "inspection.view"),
+            NavItem(_("Inspections"), "inspection:list", "inspection.view"),
+            NavItem(_("Inspection plans"), "inspection:plans", "inspection.view"),
+        ),
+    ),
+    NavSection(
+        _("Inventory"),
+        (
+            NavItem(_("Stock"), "inventory:stock", "inventory.view"),
+            NavItem(_("Lots"), "inventory:lots", "inventory.view"),
+            NavItem(_("Serial numbers"), "inventory:serials", "inventory.view"),
+            NavItem(_("Movements"), "inventory:moves", "inventory.view"),
+            NavItem(_("Cycle counts"), "inventory:counts", "inventory.view"),
+            NavItem(_("Locations"), "inventory:locations", "inventory.view"),
+        ),
+    ),
+    *NAVIGATION[1:],
+)
