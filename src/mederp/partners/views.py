@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -466,8 +466,6 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
             result = imports.run(kind, request.user, upload.read(), filename=upload.name)
         except ImportFileError as exc:
             form.add_error("file", exc.messages)
-        except PermissionDenied:
-            raise
         else:
             if result.ok:
                 messages.success(
