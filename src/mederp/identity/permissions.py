@@ -235,7 +235,13 @@ _MATERIALS_GRANTS: dict[str, list[str]] = {
         "purchasing.view_prices",
         "partners.manage_suppliers",
     ],
-    "sales": ["items.view", "partners.view", "partners.manage_customers", "inventory.view"],
+    "sales": [
+        "items.view",
+        "partners.view",
+        "partners.manage_customers",
+        "partners.import",
+        "inventory.view",
+    ],
     "regulatory_affairs": ["items.view", "items.manage", "partners.view"],
     "engineer": ["items.view", "items.manage", "items.import", "inspection.view"],
     "auditor": [
