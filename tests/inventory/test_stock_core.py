@@ -142,3 +142,18 @@ def test_expiry_job(site_a: Any) -> None:
     lot.refresh_from_db()
     fresh.refresh_from_db()
     assert (lot.status, fresh.status) == ("expired", "released")
+
+
+def test_moving_a_lots_stock_after_a_disposition_is_in_the_ledger(site_a: Any, plant: Any) -> None:
+    from mederp.identity.authz import SYSTEM
+
+    lot = m.lot(m.item(), site_a, status="released")
+    m.stock(lot, plant["quarantine"], 7)
+    before = AuditEntry.objects.filter(action="stock_move").count()
+    assert services.move_lot_stock(SYSTEM, lot, "stock", reason="accepted", reference="INS-1") == 1
+    entry = AuditEntry.objects.filter(action="stock_move").latest("seq")
+    assert AuditEntry.objects.filter(action="stock_move").count() == before + 1
+    # the highest stock location in the tree: the warehouse, from where stock is put away
+    assert entry.changes["to_location"] == [None, plant["warehouse"].code]
+    assert entry.changes["quantity"] == [None, "7"]
+    assert selectors.on_hand(lot.item, location=plant["warehouse"]) == 7

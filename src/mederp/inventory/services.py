@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -175,9 +175,16 @@ def update_location(actor: Any, location: Location, *, reason: str, **changes: A
 
 
 def default_location(site: Site | int, kind: str) -> Location:
-    """The first active location of this kind at the site (receiving, disposition)."""
+    """The site's active location of this kind highest in the tree (a warehouse before its
+    zones, a zone before its bins), then by code: goods arrive in the general area and are
+    put away from there (receiving, disposition)."""
+    depth = Case(
+        When(level=LocationLevel.WAREHOUSE, then=Value(0)),
+        When(level=LocationLevel.ZONE, then=Value(1)),
+        default=Value(2),
+    )
     location = (
-        Location.objects.filter(site=site, kind=kind, active=True).order_by("level", "code").first()
+        Location.objects.filter(site=site, kind=kind, active=True).order_by(depth, "code").first()
     )
     if location is None:
         raise ValidationError(
@@ -216,7 +223,11 @@ def create_lot(
         created_by=_user(actor),
         updated_by=_user(actor),
     )
-    lot.full_clean()
+    # Foreign keys are objects the caller loaded and the number comes from the sequence: the
+    # database constraints guard them; re-querying each one per lot would double receiving time.
+    lot.full_clean(
+        exclude=["item", "site", "supplier", "created_by", "updated_by"], validate_unique=False
+    )
     lot.save()
     audit.record("create", lot, changes=audit.diff(None, lot), actor=actor, site=site)
     return lot
@@ -273,7 +284,7 @@ def move_lot_stock(actor: Any, lot: Lot, to_kind: str, *, reason: str, reference
         serials = list(
             Serial.objects.filter(lot=lot, location=balance.location_id, status="in_stock")
         )
-        _post(
+        moves = _post(
             actor,
             kind=MoveKind.TRANSFER,
             lot=lot,
@@ -284,6 +295,7 @@ def move_lot_stock(actor: Any, lot: Lot, to_kind: str, *, reason: str, reference
             reason=reason,
             reference=reference,
         )
+        _audit_move(actor, lot, MoveKind.TRANSFER, moves, reason)
         moved += 1
     return moved
 

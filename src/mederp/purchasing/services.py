@@ -648,7 +648,12 @@ def receive(
         received_at=now,
         received_by=_user(actor),
     )
-    receipt.full_clean(exclude=["certificate"])
+    # The foreign keys are rows locked or created above, and the number comes from the
+    # sequence: the database constraints guard them without a query each.
+    receipt.full_clean(
+        exclude=["certificate", "site", "line", "uom", "lot", "location", "received_by"],
+        validate_unique=False,
+    )
     receipt.save()
     if certificate:
         receipt.certificate = attach(actor, certificate, receipt)
