@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import models
 
-from mederp.core.classification import field_class
+from mederp.core.classification import declared
 from mederp.core.keys import audit_fingerprint_key, keys_dir
 
 REDACTED = "[restricted]"
@@ -79,27 +79,43 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+@cache
+def _fields(model: type[models.Model]) -> tuple[tuple[str, str, Any], ...]:
+    """(name, attname, audit_value hook) of the audited concrete fields: the model's structure
+    is fixed once apps are loaded. Classification is not cached: it is read on every call."""
+    excluded: frozenset[str] = getattr(model, "audit_exclude", frozenset())
+    return tuple(
+        (f.name, f.attname, getattr(f, "audit_value", None))
+        for f in model._meta.concrete_fields
+        if f.name not in excluded
+    )
+
+
+_SCALARS = (str, int, bool, type(None))
+
+
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The audit view of an instance: concrete field values, RESTRICTED ones fingerprinted."""
     model = type(instance)
+    # The declarations as they are now (never cached, so a reclassified field takes effect at
+    # once); `field_class` reads the same mapping and treats an undeclared field as RESTRICTED.
+    declarations = declared(model)
     out: dict[str, Any] = {}
-    excluded: frozenset[str] = getattr(model, "audit_exclude", frozenset())
-    for field in model._meta.concrete_fields:
-        name = field.name
-        if name in excluded:
-            continue
-        hook = getattr(field, "audit_value", None)
+    for name, attname, hook in _fields(model):
         if hook is not None:
             # Encrypted fields fingerprint themselves (subject data with the subject's own,
             # shreddable key); they never hand the ledger their value.
             out[name] = hook(instance)
             continue
-        raw = getattr(instance, field.attname)
-        if field_class(model, name).restricted and name != "password":
-            out[name] = None if raw in (None, "") else {REDACTED: fingerprint(raw)}
-        elif name == "password":
+        raw = getattr(instance, attname)
+        decl = declarations.get(name)
+        if name == "password":
             # The hash is not a secret to the ledger, but it is of no use to a reader either.
             out[name] = None if not raw else {REDACTED: fingerprint(raw)}
+        elif decl is None or decl.restricted:
+            out[name] = None if raw in (None, "") else {REDACTED: fingerprint(raw)}
+        elif type(raw) in _SCALARS:
+            out[name] = raw
         else:
             out[name] = _plain(raw)
     return out
