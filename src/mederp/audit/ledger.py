@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from functools import cache
 from typing import Any
 
 import orjson
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
-from mederp.audit.canonical import PAYLOAD_COLUMNS, build_payload, entry_leaf_hash
+from mederp.audit.canonical import PAYLOAD_COLUMNS, build_payload
 from mederp.audit.models import AuditEntry, LedgerHead
 from mederp.core import context
 
 _MAX = {"object_repr": 300, "actor_name": 200, "actor_username": 150, "object_id": 64}
 
 
-def _next_seq() -> int:
-    """Take the next number under the head row's lock; it is held until our transaction ends,
-    so a rolled-back writer gives its number back and the sequence stays gap-free."""
-    table = connection.ops.quote_name(LedgerHead._meta.db_table)
-    with connection.cursor() as cur:
-        cur.execute(f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq")  # noqa: S608
-        row = cur.fetchone()
-    if row is not None:
-        return int(row[0])
+def _create_head() -> int:
+    """The head row is missing (created by migration 0002, so only on a damaged install):
+    recreate it after the last entry. The head row's lock, held until our transaction ends,
+    is what keeps numbers gap-free: a rolled-back writer gives its number back."""
     last = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     LedgerHead.objects.create(id=1, last_seq=last + 1)
     return last + 1
@@ -104,39 +101,57 @@ def record(
         "device_id": ctx.device_id or "",
     }
     for name, limit in _MAX.items():
-        columns[name] = columns[name][:limit]
-    if connection.in_atomic_block:
-        return _append(columns)
+        if len(columns[name]) > limit:
+            columns[name] = columns[name][:limit]
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.in_atomic_block:
+        return _append(conn, columns)
     with transaction.atomic():
-        return _append(columns)
+        return _append(conn, columns)
 
 
-def _append(columns: dict[str, Any]) -> AuditEntry:
-    columns["seq"] = _next_seq()
-    columns["created_at"] = timezone.now()
-    payload = build_payload(columns)
-    row = {**columns, "payload": payload.decode("utf-8"), "leaf_hash": entry_leaf_hash(payload)}
-    # A plain INSERT, values prepared by hand: the model save machinery costs more than the
-    # whole ledger logic, and the ledger is on the path of every business change.
-    values = [row[name] for name in _INSERT_COLUMNS]
-    values[_CHANGES] = orjson.dumps(columns["changes"]).decode("utf-8")
-    values[_CREATED] = connection.ops.adapt_datetimefield_value(columns["created_at"])
-    with connection.cursor() as cur:
-        cur.execute(_insert_sql(connection.vendor), values)
-        (pk,) = cur.fetchone()
+def _append(conn: Any, columns: dict[str, Any]) -> AuditEntry:
+    head_sql, insert_sql = _statements(conn.vendor)
+    # One cursor for both statements. A plain INSERT with values prepared by hand: the model
+    # save machinery costs more than the whole ledger logic, and the ledger is on the path of
+    # every business change.
+    with conn.cursor() as cur:
+        cur.execute(head_sql)
+        head = cur.fetchone()
+        seq = int(head[0]) if head is not None else _create_head()
+        now = timezone.now()
+        columns["seq"] = seq
+        columns["created_at"] = now
+        payload = build_payload(columns)
+        values = [columns[name] for name in PAYLOAD_COLUMNS]
+        values[_CHANGES] = orjson.dumps(columns["changes"]).decode("utf-8")
+        values[_CREATED] = (
+            # What Django's adapter stores on SQLite with a UTC database time zone, cheaper.
+            str(now.replace(tzinfo=None))
+            if conn.vendor == "sqlite" and conn.timezone is dt.UTC and now.tzinfo is dt.UTC
+            else conn.ops.adapt_datetimefield_value(now)
+        )
+        text = payload.decode("utf-8")
+        leaf = _sha256(_LEAF_PREFIX + payload).hexdigest()
+        values += (text, leaf)
+        cur.execute(insert_sql, values)
     return AuditEntry.from_db(
-        connection.alias, ["id", *_INSERT_COLUMNS], [pk, *(row[n] for n in _INSERT_COLUMNS)]
+        conn.alias, _INSERT_COLUMNS, [*(columns[n] for n in PAYLOAD_COLUMNS), text, leaf]
     )
 
 
 _INSERT_COLUMNS = (*PAYLOAD_COLUMNS, "payload", "leaf_hash")
 _CHANGES = _INSERT_COLUMNS.index("changes")
 _CREATED = _INSERT_COLUMNS.index("created_at")
+_LEAF_PREFIX = b"\x00"  # RFC 9162 leaf: SHA-256(0x00 || payload), as merkle.leaf_hash
+_sha256 = hashlib.sha256
 
 
 @cache
-def _insert_sql(vendor: str) -> str:
+def _statements(vendor: str) -> tuple[str, str]:
+    """The head UPDATE that takes the next number and the entry INSERT, built once."""
     qn = connection.ops.quote_name
+    head = qn(LedgerHead._meta.db_table)
     marks = ["%s"] * len(_INSERT_COLUMNS)
     if vendor == "postgresql":
         marks[_CHANGES] = "%s::jsonb"
@@ -144,6 +159,6 @@ def _insert_sql(vendor: str) -> str:
     names = ", ".join(qn(column[name]) for name in _INSERT_COLUMNS)
     table = qn(AuditEntry._meta.db_table)
     return (
-        f"INSERT INTO {table} ({names}) VALUES ({', '.join(marks)}) "  # noqa: S608
-        f"RETURNING {qn('id')}"
+        f"UPDATE {head} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",  # noqa: S608
+        f"INSERT INTO {table} ({names}) VALUES ({', '.join(marks)})",  # noqa: S608
     )

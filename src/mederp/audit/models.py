@@ -25,9 +25,21 @@ class LedgerHead(models.Model):
         return f"ledger head at {self.last_seq}"
 
 
+class SequenceField(models.BigIntegerField):
+    """The ledger sequence number as the primary key. SQLite stores a column declared exactly
+    `integer primary key` as the table's rowid: the entries are then kept in sequence order
+    with no separate index to update, and no AUTOINCREMENT bookkeeping row either."""
+
+    def db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "sqlite":
+            return "integer"
+        return super().db_type(connection)
+
+
 class AuditEntry(models.Model):
     """One ledger entry. Indexes are few on purpose: every index is one more page written by
-    every audited change; `seq` grows with time, so time-ordered searches walk its index."""
+    every audited change. The sequence number is the primary key (no surrogate id, so no
+    second unique index), and as it grows with time, time-ordered searches walk it."""
 
     class ActorType(models.TextChoices):
         USER = "user", _("User")
@@ -35,7 +47,7 @@ class AuditEntry(models.Model):
         SYSTEM = "system", _("System")
         ANONYMOUS = "anonymous", _("Anonymous")
 
-    seq = models.BigIntegerField(_("sequence"), unique=True)
+    seq = SequenceField(_("sequence"), primary_key=True)
     created_at = models.DateTimeField(_("time"))
     actor_type = models.CharField(_("actor type"), max_length=20, choices=ActorType.choices)
     actor_id = models.BigIntegerField(_("actor id"), null=True)
@@ -57,7 +69,6 @@ class AuditEntry(models.Model):
 
     data_domain = "audit"
     data_classification: ClassVar[dict[str, Any]] = {
-        "id": INTERNAL,
         "seq": INTERNAL,
         "created_at": INTERNAL,
         "actor_type": INTERNAL,
