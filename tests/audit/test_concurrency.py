@@ -126,6 +126,7 @@ PARALLEL_VERIFY_SCRIPT = textwrap.dedent(
     call_command("migrate", verbosity=0)
     from mederp import audit
     from mederp.audit import triggers, verify
+    from mederp.audit.models import AuditEntry
     from mederp.audit.checkpoints import create_checkpoint
     for i in range(1, 301):
         audit.record("update", None, object_type="test.row", object_id=str(i), actor=None)
@@ -134,6 +135,15 @@ PARALLEL_VERIFY_SCRIPT = textwrap.dedent(
     verify.PARALLEL_FROM, verify.CHUNK_ENTRIES = 0, 16
     out = {"intact": [verify.verify_ledger(workers=w).as_dict() for w in (1, 2)]}
     triggers.uninstall(connection)
+    # Entries numbered outside every run (before the first, far after the last).
+    out["outsiders"] = []
+    for seq in (0, 10**9):
+        copy = AuditEntry.objects.get(seq=5)
+        copy.seq = seq
+        AuditEntry.objects.bulk_create([copy])
+        out["outsiders"].append([verify.verify_ledger(workers=w).as_dict() for w in (1, 2)])
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM audit_auditentry WHERE seq = %s", [seq])
     with connection.cursor() as cur:
         cur.execute("UPDATE audit_auditentry SET reason = 'x' WHERE seq = 130")
     out["tampered"] = [verify.verify_ledger(workers=w).as_dict() for w in (1, 2)]
@@ -169,6 +179,9 @@ def test_parallel_verification_agrees_with_sequential(tmp_path: Path) -> None:
     out = json.loads(done.stdout.strip().splitlines()[-1])
     one, two = out["intact"]
     assert one == two == {"ok": True, "entries": 300, "checkpoints": 5, "errors": []}
+    for one, two in out["outsiders"]:
+        assert not one["ok"]
+        assert one["errors"] == two["errors"]
     one, two = out["tampered"]
     assert not one["ok"]
     assert not two["ok"]

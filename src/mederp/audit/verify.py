@@ -10,7 +10,6 @@ checkpoint copy (`against`) catches a rewrite of the whole database, checkpoints
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import multiprocessing
@@ -24,13 +23,14 @@ import orjson
 from django.db import connection, connections
 
 from mederp.audit import triggers
-from mederp.audit.canonical import PAYLOAD_COLUMNS, format_ts
+from mederp.audit.canonical import PAYLOAD_COLUMNS
 from mederp.audit.checkpoints import LOG_ID, read_export
 from mederp.audit.merkle import CompactRange, fold_stack
 from mederp.audit.models import AuditEntry, Checkpoint, LedgerHead
 from mederp.audit.signing import trusted_keys, verify_signature
 
 _LEAF_PREFIX = b"\x00"
+_NODE_PREFIX = b"\x01"
 _CHUNK = 10_000
 # Below this many entries one process is faster than starting workers.
 PARALLEL_FROM = 200_000
@@ -60,39 +60,50 @@ class VerifyResult:
         }
 
 
-def _ts(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return format_ts(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
-    text = str(value).replace(" ", "T", 1)
-    text = text.removesuffix("+00:00").removesuffix("Z")
-    if "." not in text:
-        text += ".000000"
-    return text + "Z"
+# The scan reads the payload columns except `changes` (compared as one tuple with the parsed
+# payload), then `changes`, the payload and the leaf hash.
+_PLAIN_COLUMNS = tuple(c for c in PAYLOAD_COLUMNS if c != "changes")
+_N_PLAIN = len(_PLAIN_COLUMNS)
+_CHANGES_AT, _PAYLOAD_AT, _LEAF_AT = _N_PLAIN, _N_PLAIN + 1, _N_PLAIN + 2
 
 
-def _entry_rows(offset: int = 0, limit: int | None = None) -> Any:
+def _entry_rows(after: int | None = None, upto: int | None = None) -> Any:
+    """Chunks of entry rows in sequence order, those with `after < seq <= upto` (a bound left
+    out is open)."""
     qn = connection.ops.quote_name
     table = qn(AuditEntry._meta.db_table)
-    names = [qn(c) for c in (*PAYLOAD_COLUMNS, "payload", "leaf_hash")]
+    names = [qn(c) for c in (*_PLAIN_COLUMNS, "changes", "payload", "leaf_hash")]
     # The timestamp is formatted by the database exactly as the payload writes it: a Python
     # datetime conversion per row would cost more than all the hashing.
-    ts = PAYLOAD_COLUMNS.index("created_at")
+    ts = _PLAIN_COLUMNS.index("created_at")
     if connection.vendor == "sqlite":
         names[ts] = (
             "CASE WHEN instr(created_at, '.') THEN replace(created_at, ' ', 'T') || 'Z' "
             "ELSE replace(created_at, ' ', 'T') || '.000000Z' END"
         )
+        # The payload's UTF-8 bytes as stored, which are what is hashed: no decoding to str
+        # and encoding back for every row.
+        names[_PAYLOAD_AT] = "CAST(payload AS BLOB)"
     elif connection.vendor == "postgresql":
         names[ts] = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-    sql = f"SELECT {', '.join(names)} FROM {table} ORDER BY seq"  # noqa: S608
+        # As text, parsed by orjson (psycopg would parse jsonb with the slower json module).
+        names[_CHANGES_AT] = "changes::text"
+    where: list[str] = []
     params: list[int] = []
-    if limit is not None:
-        sql += " LIMIT %s OFFSET %s"
-        params = [limit, offset]
+    if after is not None:
+        where.append("seq > %s")
+        params.append(after)
+    if upto is not None:
+        where.append("seq <= %s")
+        params.append(upto)
+    sql = f"SELECT {', '.join(names)} FROM {table}"  # noqa: S608
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY seq"
     with connection.cursor() as cur:
         cur.execute(sql, params)
         while rows := cur.fetchmany(_CHUNK):
-            yield from rows
+            yield rows
 
 
 @dataclass
@@ -103,76 +114,131 @@ class _Scan:
     first_seq: int | None = None
     last_seq: int | None = None
     error: tuple[int, str] | None = None
+    out_of_sequence: bool = False  # a gap, duplicate or reordering inside the run
     stacks: dict[int, list[bytes]] = field(default_factory=dict)  # size -> inner subtrees
     final_stack: list[bytes] = field(default_factory=list)
 
 
-def _scan(offset: int, limit: int | None, expected: int | None, wanted: frozenset[int]) -> _Scan:
-    """Check every entry of the run and build its Merkle subtrees.
+def _scan(
+    offset: int,
+    after: int | None,
+    upto: int | None,
+    expected: int | None,
+    wanted: frozenset[int],
+) -> _Scan:
+    """Check every entry of the run (`after < seq <= upto`) and build its Merkle subtrees.
 
-    `offset` is a multiple of a power of two at least as large as `limit`, so the run's perfect
-    subtrees are also perfect subtrees of the whole tree and can be combined by the caller.
+    `offset`, the position of the run's first entry in the ledger, is a multiple of a power of
+    two at least as large as the run, so the run's perfect subtrees are also perfect subtrees
+    of the whole tree and can be combined by the caller.
     """
     out = _Scan()
-    acc = CompactRange()
     sha256 = hashlib.sha256
     loads = orjson.loads
-    n_cols = len(PAYLOAD_COLUMNS)
-    ts_index = PAYLOAD_COLUMNS.index("created_at")
-    changes_index = PAYLOAD_COLUMNS.index("changes")
-    columns_of = operator.itemgetter(*PAYLOAD_COLUMNS)
-    for row in _entry_rows(offset, limit):
-        seq = row[0]
+    decode_error = orjson.JSONDecodeError
+    plain_of = operator.itemgetter(*_PLAIN_COLUMNS)
+    leaf_prefix, node_prefix = _LEAF_PREFIX, _NODE_PREFIX
+    changes_at, payload_at, leaf_at, n_plain = _CHANGES_AT, _PAYLOAD_AT, _LEAF_AT, _N_PLAIN
+    # The running Merkle tree (merkle.CompactRange, inlined: this loop runs for every entry).
+    stack: list[bytes] = []
+    push, pop = stack.append, stack.pop
+    size = 0
+    error = None
+    seq = None
+    for rows in _entry_rows(after, upto):
+        if expected is None:
+            expected = rows[0][0]
         if out.first_seq is None:
-            out.first_seq = seq
-            expected = seq if expected is None else expected
-        payload = row[n_cols].encode("utf-8")
-        digest = sha256(_LEAF_PREFIX + payload).digest()
-        if out.error is None:
-            if seq != expected:
-                why = (
-                    "duplicate or reordered" if seq < expected else f"missing {expected}..{seq - 1}"
-                )
-                out.error = (seq, f"sequence is not gap-free at {seq} ({why})")
-            elif digest.hex() != row[n_cols + 1]:
-                out.error = (seq, f"entry {seq}: leaf hash does not match its payload")
-            else:
-                actual = list(row[:n_cols])
-                if not isinstance(actual[ts_index], str):
-                    actual[ts_index] = _ts(actual[ts_index])
-                if isinstance(actual[changes_index], str):
-                    actual[changes_index] = loads(actual[changes_index])
-                try:
-                    wanted_cols = columns_of(loads(payload))
-                except (KeyError, orjson.JSONDecodeError):
-                    wanted_cols = None
-                if wanted_cols is None or tuple(actual) != wanted_cols:
-                    bad = _first_difference(actual, wanted_cols)
-                    out.error = (seq, f"entry {seq}: column {bad} differs from the hashed payload")
-        expected = seq + 1
-        acc.append(digest)
-        out.entries += 1
-        if offset + acc.size in wanted:
-            out.stacks[offset + acc.size] = acc.stack
-    out.last_seq = expected - 1 if expected is not None else None
-    out.final_stack = acc.stack
+            out.first_seq = rows[0][0]
+        for row in rows:
+            seq = row[0]
+            payload = row[payload_at]
+            if not isinstance(payload, bytes):
+                payload = payload.encode("utf-8")
+            digest = sha256(leaf_prefix + payload).digest()
+            if error is None:
+                if seq != expected:
+                    why = (
+                        "duplicate or reordered"
+                        if seq < expected
+                        else f"missing {expected}..{seq - 1}"
+                    )
+                    error = (seq, f"sequence is not gap-free at {seq} ({why})")
+                    out.out_of_sequence = True
+                elif digest.hex() != row[leaf_at]:
+                    error = (seq, f"entry {seq}: leaf hash does not match its payload")
+                else:
+                    try:
+                        body = loads(payload)
+                        changes = row[changes_at]
+                        same = (
+                            row[:n_plain] == plain_of(body)
+                            and (loads(changes) if type(changes) is str else changes)
+                            == body["changes"]
+                        )
+                    except (KeyError, TypeError, decode_error):
+                        same = False
+                    if not same:
+                        bad = _first_difference(row, payload)
+                        error = (seq, f"entry {seq}: column {bad} differs from the hashed payload")
+            expected = seq + 1
+            size += 1
+            c = size
+            while not c & 1:
+                digest = sha256(node_prefix + pop() + digest).digest()
+                c >>= 1
+            push(digest)
+            if offset + size in wanted:
+                out.stacks[offset + size] = list(stack)
+    out.error = error
+    out.entries = size
+    out.last_seq = seq
+    out.final_stack = stack
     return out
 
 
-def _scan_in_child(args: tuple[int, int, int | None, frozenset[int]]) -> _Scan:
+def _same_changes(column: Any, wanted: Any, loads: Any) -> bool:
+    return (loads(column) if isinstance(column, str | bytes) else column) == wanted
+
+
+def _scan_in_child(args: tuple[int, int | None, int | None, int | None, frozenset[int]]) -> _Scan:
     return _scan(*args)
 
 
 def _scan_all(total: int, wanted: frozenset[int], workers: int) -> list[_Scan]:
     if workers <= 1 or total < PARALLEL_FROM:
-        return [_scan(0, None, 1, wanted)]
+        return [_scan(0, None, None, 1, wanted)]
     chunk = CHUNK_ENTRIES
-    jobs = [(off, chunk, 1 if off == 0 else None, wanted) for off in range(0, total, chunk)]
+    starts = list(range(0, total, chunk))
+    # Runs by sequence number: run k holds seq k*chunk+1 .. (k+1)*chunk, which is its position
+    # in an intact ledger; the first and last runs are open-ended, so that every row is read
+    # by exactly one run whatever its number.
+    jobs = [
+        (
+            off,
+            None if off == 0 else off,
+            None if off == starts[-1] else off + chunk,
+            1 if off == 0 else None,
+            wanted,
+        )
+        for off in starts
+    ]
     # Each child opens its own connection; the parent's must not be shared across fork.
     connections.close_all()
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers) as pool:
-        return pool.map(_scan_in_child, jobs, chunksize=1)
+        scans = pool.map(_scan_in_child, jobs, chunksize=1)
+    aligned = all(
+        not scan.out_of_sequence
+        and scan.first_seq == off + 1
+        and (off == starts[-1] or (scan.entries == chunk and scan.last_seq == off + chunk))
+        for scan, (off, *_) in zip(scans, jobs, strict=True)
+    )
+    if aligned:
+        return scans
+    # Numbers are missing, doubled or out of place, so the runs are not where an intact ledger
+    # would have them: scan once from the start, which places every entry by its position.
+    return [_scan(0, None, None, 1, wanted)]
 
 
 def _check_checkpoint(
@@ -213,11 +279,23 @@ def _check_checkpoint(
         )
 
 
-def _first_difference(actual: list[Any], wanted: tuple[Any, ...] | None) -> str:
-    if wanted is None:
+def _first_difference(row: Any, payload: bytes) -> str:
+    """The first payload column whose stored copy differs (the slow path, for the report)."""
+    try:
+        body = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        body = None
+    if not isinstance(body, dict) or not set(PAYLOAD_COLUMNS) <= set(body):
         return "payload (not a complete ledger payload)"
-    for name, have, want in zip(PAYLOAD_COLUMNS, actual, wanted, strict=True):
-        if have != want:
+    have = dict(zip(_PLAIN_COLUMNS, row[:_N_PLAIN], strict=True))
+    for name in PAYLOAD_COLUMNS:
+        if name == "changes":
+            try:
+                if not _same_changes(row[_CHANGES_AT], body["changes"], orjson.loads):
+                    return name
+            except (TypeError, orjson.JSONDecodeError):
+                return name
+        elif have[name] != body[name]:
             return name
     return "?"
 
