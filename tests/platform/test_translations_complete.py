@@ -35,7 +35,7 @@ GETTEXT_TOOLS = ("xgettext", "msguniq", "msgmerge")
 
 # printf-style (named and positional, not %%), str.format fields and Django template variables
 PLACEHOLDER = re.compile(
-    r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]"
+    r"%%|%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]"
     r"|%(?!%)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]"
     r"|\{\{\s*[\w.|:\"']+\s*\}\}"
     r"|\{\w*(?:![rsa])?(?::[^{}]*)?\}"
