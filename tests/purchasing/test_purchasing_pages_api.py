@@ -107,14 +107,20 @@ def test_scan_errors_are_clear(client: Client, site_a: Any, make_user: Any) -> N
     line = b.approved_order(site_a, item_type="finished_device", gtin=GTIN).lines.get()
     client.force_login(make_user("warehouse_clerk", site_a))
     url = f"/purchasing/receiving/lines/{line.pk}/scan/"
+    # htmx swaps only 2xx answers: the refreshed form carries the error as an alert
     bad = client.post(url, {"scan": "(17)271341"}, headers={"HX-Request": "true"})
-    assert bad.status_code == 400
+    assert bad.status_code == 200
+    assert 'data-testid="scan-error"' in bad.content.decode()
     assert "not a GS1 barcode we can read" in bad.content.decode()
     wrong = client.post(url, {"scan": "(01)09506000134369(10)X"}, headers={"HX-Request": "true"})
-    assert wrong.status_code == 400
+    assert wrong.status_code == 200
     text = wrong.content.decode()
     assert "09506000134369" in text
     assert GTIN in text
+    # without htmx (no JavaScript) the whole page comes back as a 400 with the error
+    page = client.post(url, {"scan": "(17)271341"})
+    assert page.status_code == 400
+    assert "not a GS1 barcode we can read" in page.content.decode()
 
 
 def test_receive_through_the_page(client: Client, site_a: Any, make_user: Any) -> None:

@@ -436,10 +436,13 @@ def receive_scan(request: HttpRequest, pk: int) -> HttpResponse:
     context = _receive_context(
         line, form, ScanForm(), scan_error=scan_error, scanned=not scan_error
     )
-    status = 400 if scan_error else 200
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "purchasing/_receive_form.html", context, status=status)
-    return render(request, "purchasing/receive.html", context, status=status)
+        # The refreshed form carries the error (role=alert): htmx swaps only 2xx answers, and
+        # a scanner operator must see why the scan was not read. `novalidate` on the scan form
+        # lets a scan come before the quantity (htmx would otherwise check the included
+        # receive form's required fields and send nothing).
+        return render(request, "purchasing/_receive_form.html", context)
+    return render(request, "purchasing/receive.html", context, status=400 if scan_error else 200)
 
 
 # --- receipts --------------------------------------------------------------------------------
