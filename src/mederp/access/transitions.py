@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mederp.access import selectors, services
 from mederp.access.models import AccessReviewCampaign, PendingGrant
@@ -83,7 +84,7 @@ def _describe_campaign(campaign: AccessReviewCampaign) -> list[tuple[Any, Any]]:
     return [
         (_("Access review"), campaign.name),
         (_("Site"), campaign.site.code if campaign.site else _("All sites")),
-        (_("Items"), campaign.items.count()),
+        (pgettext_lazy("access review", "Items"), campaign.items.count()),
         (_("Not reviewed"), left),
     ]
 

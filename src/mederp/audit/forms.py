@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mederp.audit.actions import ACTION_LABELS
 from mederp.audit.exports import FORMATS
@@ -44,10 +45,14 @@ class AuditFilterForm(forms.Form):
         label=_("Site"), required=False, queryset=Site.objects.none(), empty_label=_("All sites")
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     q = forms.CharField(
         label=_("Text"),

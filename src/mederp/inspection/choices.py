@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PlanStatus(models.TextChoices):
@@ -21,5 +22,5 @@ class InspectionStatus(models.TextChoices):
 
 class Disposition(models.TextChoices):
     ACCEPT = "accept", _("Accept")
-    REJECT = "reject", _("Reject")
+    REJECT = "reject", pgettext_lazy("disposition", "Reject")
     ACCEPT_WITH_DEVIATION = "deviation", _("Accept with deviation")

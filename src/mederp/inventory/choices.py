@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class LocationLevel(models.TextChoices):
@@ -19,7 +20,7 @@ class LocationKind(models.TextChoices):
 class LotStatus(models.TextChoices):
     QUARANTINE = "quarantine", _("Quarantine")
     RELEASED = "released", _("Released")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("lot status", "Rejected")
     ON_HOLD = "on_hold", _("On hold")
     EXPIRED = "expired", _("Expired")
     RECALLED = "recalled", _("Recalled")

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ItemType(models.TextChoices):
@@ -33,7 +34,7 @@ class StorageCondition(models.TextChoices):
 
 
 class Dimension(models.TextChoices):
-    COUNT = "count", _("Count")
+    COUNT = "count", pgettext_lazy("unit dimension", "Count")
     MASS = "mass", _("Mass")
     LENGTH = "length", _("Length")
     VOLUME = "volume", _("Volume")
