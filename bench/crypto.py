@@ -1,13 +1,16 @@
 """Encryption benchmarks (issue: data protection).
 
-1. Listing 1,000 contact people through the API view (serializer + JSON) with their encrypted
-   fields (name, phone, email, date of birth: 4 encrypted columns shown, each row with its own
-   per-subject data key), against the same list (same view, serializer and columns) of a table
-   with the same columns in clear, same run. "warm": data keys cached (steady state); "cold": the
-   key cache emptied before each request, so the 1,000 data keys are fetched (one query) and
-   unwrapped (one provider batch) too. Target: <= 1.3x. The rounds interleave plain, warm and
-   cold requests and keep the best of each, so a load spike from another process hits all three
-   alike; the ratio of process CPU time is printed too (a shared machine moves wall time more).
+1. Listing 1,000 contact people through the API view (PersonListCreate: serializer + JSON),
+   each row with its own per-subject data key, against the same list (same view, serializer,
+   query shape and columns) of a table with the same columns in clear, same run:
+   - the issue's target: 3 encrypted fields shown (name, phone, email) vs the same 3 in clear;
+   - /api/v1/people as it is: 4 encrypted fields shown (+ date of birth) vs the same 4.
+   "warm": data keys cached (steady state); "cold": the key cache emptied before the request
+   (not timed: emptying it is not listing), so the 1,000 data keys are fetched (one query)
+   and unwrapped (one provider batch) too. Target: <= 1.3x. The rounds interleave plain,
+   warm and cold requests and keep the best of each, so a load spike from another process
+   hits all alike; the ratio of process CPU time is printed too (a shared machine moves wall
+   time more).
 2. `keys rotate` with 100,000 encrypted values (16,667 people x 6 encrypted fields): a new KEK
    version and every data key re-wrapped, in seconds.
 3. `keys reencrypt` throughput after `keys rotate --data-keys`, in rows/s.
@@ -109,6 +112,11 @@ def build_people(n: int, site: Any, start: int = 0) -> None:
             Person.objects.bulk_create(batch)
 
 
+# The issue's performance target: "Listing 1,000 records with 3 encrypted fields through the
+# API: <= 1.3x the time of the same list with plain fields, same run."
+ISSUE_SHOWN = ("name", "phone", "email")
+
+
 def bench_list(n: int) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -116,7 +124,7 @@ def bench_list(n: int) -> None:
     from rest_framework.test import APIRequestFactory, force_authenticate
 
     from mederp.data import keyring
-    from mederp.data.api import LIST_COLUMNS, PersonListCreate
+    from mederp.data.api import SHOWN, PersonListCreate, list_columns
     from mederp.data.models import Person
     from mederp.identity import services
     from mederp.identity.authz import SYSTEM
@@ -156,18 +164,21 @@ def bench_list(n: int) -> None:
         ]
     )
 
-    class PlainList(PersonListCreate):
-        def get_queryset(self) -> Any:
-            # The same list: the columns the encrypted list fetches (api.LIST_COLUMNS).
-            return plain.objects.select_related("site").only(*LIST_COLUMNS)
+    def views(shown: tuple[str, ...]) -> tuple[Any, Any]:
+        class EncryptedList(PersonListCreate):
+            pass
+
+        class PlainList(PersonListCreate):
+            def get_queryset(self) -> Any:
+                # The same list: the columns the encrypted list fetches (api.list_columns).
+                return plain.objects.select_related("site").only(*list_columns(shown))
+
+        EncryptedList.shown = PlainList.shown = shown
+        return EncryptedList.as_view(), PlainList.as_view()
 
     factory = APIRequestFactory()
-    encrypted_view = PersonListCreate.as_view()
-    plain_view = PlainList.as_view()
 
-    def call(view: Any, cold: bool = False) -> None:
-        if cold:
-            keyring.clear_cache()
+    def call(view: Any, shown: tuple[str, ...]) -> None:
         request = factory.get(f"/api/v1/people?page_size={n}")
         force_authenticate(request, user=dpo)
         response = view(request)
@@ -175,42 +186,52 @@ def bench_list(n: int) -> None:
         assert response.status_code == 200, response.content[:300]
         body = response.data
         assert len(body["results"]) == n
-        assert body["results"][0]["restricted_values"] == "clear"
-        assert body["results"][0]["name"].startswith("张三")
+        first = body["results"][0]
+        assert first["restricted_values"] == "clear"
+        assert first["name"].startswith("张三")
+        assert [name for name in SHOWN if name in first] == list(shown)
 
-    call(encrypted_view)
-    call(plain_view)
-    queries = {}
-    for label, cold_cache in (("warm", False), ("cold", True)):
-        with CaptureQueriesContext(connection) as captured:
-            call(encrypted_view, cold=cold_cache)
-        keys = sum('"data_datakey"' in q["sql"] for q in captured.captured_queries)
-        queries[label] = f"{len(captured)} queries, {keys} of them for data keys"
-    wall = {"plain": float("inf"), "warm": float("inf"), "cold": float("inf")}
-    cpu = dict(wall)
-    runs = {
-        "plain": lambda: call(plain_view),
-        "warm": lambda: call(encrypted_view),
-        "cold": lambda: call(encrypted_view, cold=True),
-    }
-    for _round in range(9):
-        for label, run in runs.items():
-            start, start_cpu = time.perf_counter(), time.process_time()
-            run()
-            wall[label] = min(wall[label], time.perf_counter() - start)
-            cpu[label] = min(cpu[label], time.process_time() - start_cpu)
-    report(f"API list of {n:,} people, plain columns (baseline)", wall["plain"] * 1000, "ms", None)
-    for label, what in (
-        ("warm", "warm key cache"),
-        ("cold", f"cold key cache: {n:,} data keys fetched and unwrapped"),
-    ):
+    for shown, what in ((ISSUE_SHOWN, "the issue's target"), (tuple(SHOWN), "/api/v1/people")):
+        encrypted_view, plain_view = views(shown)
+        call(encrypted_view, shown)
+        call(plain_view, shown)
+        queries = {}
+        for label in ("warm", "cold"):
+            if label == "cold":
+                keyring.clear_cache()
+            with CaptureQueriesContext(connection) as captured:
+                call(encrypted_view, shown)
+            keys = sum('"data_datakey"' in q["sql"] for q in captured.captured_queries)
+            queries[label] = f"{len(captured)} queries, {keys} of them for data keys"
+        wall = {"plain": float("inf"), "warm": float("inf"), "cold": float("inf")}
+        cpu = dict(wall)
+        for _round in range(9):
+            for label, view in (("plain", plain_view), ("warm", encrypted_view), ("cold", None)):
+                if view is None:
+                    keyring.clear_cache()
+                    view = encrypted_view
+                start, start_cpu = time.perf_counter(), time.process_time()
+                call(view, shown)
+                wall[label] = min(wall[label], time.perf_counter() - start)
+                cpu[label] = min(cpu[label], time.process_time() - start_cpu)
+        fields = f"{len(shown)} encrypted fields shown ({', '.join(shown)}; {what})"
         report(
-            f"API list of {n:,} people, 4 encrypted fields shown ({what}; {queries[label]})",
-            wall[label] * 1000,
+            f"API list of {n:,} people, the same {len(shown)} fields from plain columns (baseline)",
+            wall["plain"] * 1000,
             "ms",
-            wall[label] / wall["plain"],
-            f"the same list from plain columns; CPU time {cpu[label] / cpu['plain']:.2f}x",
+            None,
         )
+        for label, cache in (
+            ("warm", "warm key cache"),
+            ("cold", f"cold key cache: {n:,} data keys fetched and unwrapped"),
+        ):
+            report(
+                f"API list of {n:,} people, {fields} ({cache}; {queries[label]})",
+                wall[label] * 1000,
+                "ms",
+                wall[label] / wall["plain"],
+                f"the same list from plain columns; CPU time {cpu[label] / cpu['plain']:.2f}x",
+            )
 
 
 def bench_rotate(values: int) -> None:

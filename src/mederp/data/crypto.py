@@ -82,7 +82,7 @@ class FieldAAD:
 
     @staticmethod
     def key_part(key_id: int, generation: int) -> bytes:
-        return f"{int(key_id)}\x00{int(generation)}".encode("ascii")
+        return b"%d\x00%d" % (key_id, generation)
 
     def aad(self, record_id: str, key_id: int, generation: int) -> bytes:
         return self.prefix + self.record(record_id) + self.infix + self.key_part(key_id, generation)

@@ -93,6 +93,13 @@ def loaded_record_id(instance: Any) -> str:
     return str(instance.__dict__.get(LOADED_PK, instance.pk))
 
 
+def _sealed_from_db(value: Any, expression: Any, connection: Any) -> Sealed | None:
+    """A stored value as it comes from the database: sealed, opened on first read."""
+    if value is None:
+        return None
+    return Sealed(value if value.__class__ is bytes else bytes(value))
+
+
 class EncryptedField(models.Field):
     """Base class: subclasses say how a value becomes bytes (`encode`) and back (`decode`)."""
 
@@ -124,9 +131,13 @@ class EncryptedField(models.Field):
 
     # -- reading ----------------------------------------------------------------------------
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Sealed | None:
-        if value is None:
-            return None
-        return Sealed(bytes(value))
+        return _sealed_from_db(value, expression, connection)
+
+    def get_db_converters(self, connection: Any) -> list[Any]:
+        # The function itself, not the bound method: it runs for every value of every row.
+        if type(self).from_db_value is EncryptedField.from_db_value:
+            return [_sealed_from_db]
+        return [self.from_db_value]  # pragma: no cover - a subclass with its own
 
     def open_for(self, instance: Any, sealed: Sealed) -> Any:
         from mederp.data import keyring

@@ -50,12 +50,25 @@ class KeyHandle:
     material: bytes = field(repr=False)
     _aead: AESGCM | None = field(default=None, repr=False)
     _derived: dict[str, bytes] | None = field(default=None, repr=False)
+    _opener: tuple[AESGCM, bytes, bytes] | None = field(default=None, repr=False)
 
     @property
     def aead(self) -> AESGCM:
         if self._aead is None:
             self._aead = AESGCM(self.material)
         return self._aead
+
+    @property
+    def opener(self) -> tuple[AESGCM, bytes, bytes]:
+        """What opening a value needs, made once per key: the AEAD, the key's part of the
+        associated data (crypto.FieldAAD.key_part) and the header its values start with."""
+        if self._opener is None:
+            self._opener = (
+                self.aead,
+                crypto.FieldAAD.key_part(self.id, self.generation),
+                crypto.HEADER.pack(crypto.FORMAT, self.id),
+            )
+        return self._opener
 
     def derived(self, info: str) -> bytes:
         if self._derived is None:
@@ -160,6 +173,15 @@ def _uid_text(uid: Any) -> str:
     return uid
 
 
+def _uid_sql(vendor: str, column: str) -> str:
+    """The uid column as the text of str(uuid) where the database formats it faster than
+    Python does (PostgreSQL); SQLite keeps a UUIDField as 32 hex digits, which _uid_text()
+    formats (cheaper there than substr() in SQL)."""
+    if vendor == "postgresql":
+        return f"{column}::text"
+    return column
+
+
 def _key_rows(ids: list[int]) -> list[tuple[Any, ...]]:
     """(id, uid, purpose, domain, subject, generation, kek version, wrapped, destroyed) of the
     keys `ids`, one query per PRELOAD_CHUNK ids. Plain SQL on purpose: for a page of 1,000
@@ -173,6 +195,7 @@ def _key_rows(ids: list[int]) -> list[tuple[Any, ...]]:
     qn = connection.ops.quote_name
     names = ("id", "uid", "purpose", "domain", "subject", "generation", "kek_version", "wrapped")
     col = {name: qn(str(opts.get_field(name).column)) for name in (*names, "destroyed_at")}  # type: ignore[union-attr]
+    col["uid"] = _uid_sql(connection.vendor, col["uid"])
     columns = ", ".join(col[name] for name in names)
     destroyed = f"{col['destroyed_at']} IS NOT NULL"
     out: list[tuple[Any, ...]] = []
@@ -199,12 +222,16 @@ def preload(key_ids: Iterable[int | None]) -> frozenset[int]:
     now = time.monotonic()
     cache = _cache
     wanted: set[int] = set()
+    stale: list[int] = []
     for key_id in key_ids:
         if key_id is None or key_id in wanted:
             continue
         entry = cache.get(key_id)
-        if entry is None or entry[1] < now:
+        if entry is None:
             wanted.add(key_id)
+        elif entry[1] < now:
+            wanted.add(key_id)
+            stale.append(key_id)
     if not wanted:
         return frozenset()
     items = []
@@ -213,7 +240,8 @@ def preload(key_ids: Iterable[int | None]) -> frozenset[int]:
     for key_id, uid, purpose, domain, subject, generation, version, wrapped, gone in _key_rows(
         sorted(wanted)
     ):
-        uid = _uid_text(uid)
+        if uid.__class__ is not str or len(uid) != 36:
+            uid = _uid_text(uid)
         if gone or wrapped is None or uid in destroyed:
             dead.append(key_id)
             continue
@@ -224,6 +252,10 @@ def preload(key_ids: Iterable[int | None]) -> frozenset[int]:
             )
         )
         keep.append((key_id, uid, purpose, domain, subject, generation))
+    if stale:  # expired: unwrapped again below (and put at the young end), or dead
+        with _lock:
+            for key_id in stale:
+                cache.pop(key_id, None)
     if items:
         materials = get_provider().unwrap_many(items)
         expires = time.monotonic() + _ttl()
@@ -232,11 +264,12 @@ def preload(key_ids: Iterable[int | None]) -> frozenset[int]:
             for (key_id, uid, purpose, domain, subject, generation), material in zip(
                 keep, materials, strict=True
             ):
+                if key_id in cache:  # pragma: no cover - another thread loaded it meanwhile
+                    cache.move_to_end(key_id)
                 cache[key_id] = (
                     KeyHandle(key_id, uid, purpose, domain, subject, generation, material),
                     expires,
                 )
-                cache.move_to_end(key_id)
             while len(cache) > limit:
                 cache.popitem(last=False)
     return frozenset(dead)
@@ -392,6 +425,7 @@ def open_field(label: str, record_id: str, field_name: str, sealed: bytes) -> by
 
 
 _UNUSABLE = (KeyDestroyed, crypto.DecryptionFailed, KeyProviderError)
+_ROW_KEY = "enc_key_id"  # EncryptedModel.enc_key: the key every encrypted value of a row names
 
 
 def open_rows(
@@ -405,7 +439,11 @@ def open_rows(
     `preload`) are keys known to be destroyed: not looked up again. Returns the values opened.
 
     The loop is written for speed (it runs for every value of every listed row); the format
-    it reads is the one crypto.seal writes and crypto.open_sealed reads."""
+    it reads is the one crypto.seal writes and crypto.open_sealed reads. Every value of a row
+    is sealed with the row's key (`enc_key`), so the key and the record's part of the
+    associated data are found once per row; a value whose header names another key (a row
+    half-way through `keys reencrypt`), or that was sealed under another identity, takes the
+    general path, value by value."""
     if not rows or not fields:
         return 0
     from mederp.data.fields import EncryptedField
@@ -414,10 +452,12 @@ def open_rows(
     pk_name = meta.pk.attname
     specs = []
     for f in fields:
-        aad = crypto.FieldAAD(meta.label, f.name)
         # None: the base class's UTF-8 text, decoded inline
         decode = None if type(f).decode is EncryptedField.decode else f.decode
-        specs.append((f.attname, aad, aad.prefix, aad.infix, decode))
+        specs.append((f.attname, crypto.FieldAAD(meta.label, f.name).infix, decode))
+    aad_of = crypto.FieldAAD(meta.label, "")
+    prefix = aad_of.prefix  # the model's part, the same for all its fields
+    record_of = aad_of.record
     unpack = crypto.HEADER.unpack_from
     start = crypto.HEADER.size
     nonce_end = start + crypto.NONCE_BYTES
@@ -427,53 +467,63 @@ def open_rows(
     # it evicts destroyed keys from the cache).
     destroyed = _destroyed()
     now = time.monotonic()
-    keys: dict[int, tuple[AESGCM, bytes] | None] = {}
+    openers: dict[int | None, tuple[AESGCM, bytes, bytes] | None] = {None: None}
+
+    def opener(key_id: int) -> tuple[AESGCM, bytes, bytes] | None:
+        entry = _cache.get(key_id)
+        handle: KeyHandle | None
+        if entry is not None and entry[1] >= now and entry[0].uid not in destroyed:
+            handle = entry[0]
+        elif key_id in destroyed_ids:
+            handle = None
+        else:
+            try:
+                handle = load(key_id)
+            except _UNUSABLE:
+                handle = None
+        found = openers[key_id] = None if handle is None else handle.opener
+        return found
+
     opened = 0
     for row in rows:
         values = row.__dict__
-        record: bytes | None = None
-        for attname, aad_of, prefix, infix, decode in specs:
+        row_key = values.get(_ROW_KEY)
+        key = openers[row_key] if row_key in openers else opener(row_key)
+        head: bytes | None = None  # prefix + this record's id
+        if key is not None:
+            row_aead, row_key_part, header = key
+            loaded = values[LOADED_PK] if LOADED_PK in values else values[pk_name]
+            head = prefix + record_of(str(loaded))
+        else:
+            header = None
+        for attname, infix, decode in specs:
             sealed = values.get(attname)
             if sealed.__class__ is not sealed_type:
                 continue
             data = sealed.data
-            if len(data) < shortest:
-                continue
-            version, key_id = unpack(data)
-            if version != crypto.FORMAT:
-                continue
-            if key_id in keys:
-                key = keys[key_id]
-            else:
-                entry = _cache.get(key_id)
-                handle: KeyHandle | None
-                if entry is not None and entry[1] >= now and entry[0].uid not in destroyed:
-                    handle = entry[0]
-                elif key_id in destroyed_ids:
-                    handle = None
-                else:
-                    try:
-                        handle = load(key_id)
-                    except _UNUSABLE:
-                        handle = None
-                key = keys[key_id] = (
-                    None
-                    if handle is None
-                    else (handle.aead, crypto.FieldAAD.key_part(handle.id, handle.generation))
-                )
-            if key is None:
-                continue
-            try:
+            if header is not None and sealed.record_id is None and data.startswith(header):
+                aead = row_aead
+                aad = head + infix + row_key_part  # type: ignore[operator]
+            else:  # the general case: the key the value names, the identity it was loaded under
+                if len(data) < shortest:
+                    continue
+                version, key_id = unpack(data)
+                if version != crypto.FORMAT:
+                    continue
+                this = openers[key_id] if key_id in openers else opener(key_id)
+                if this is None:
+                    continue
                 if sealed.record_id is not None:
-                    this = aad_of.record(sealed.record_id)
+                    record = prefix + record_of(sealed.record_id)
                 else:
-                    if record is None:
+                    if head is None:
                         loaded = values[LOADED_PK] if LOADED_PK in values else values[pk_name]
-                        record = aad_of.record(str(loaded))
-                    this = record
-                padded = key[0].decrypt(
-                    data[start:nonce_end], data[nonce_end:], prefix + this + infix + key[1]
-                )
+                        head = prefix + record_of(str(loaded))
+                    record = head
+                aead = this[0]
+                aad = record + infix + this[1]
+            try:
+                padded = aead.decrypt(data[start:nonce_end], data[nonce_end:], aad)
                 end = padded.rstrip(b"\x00")
                 if not end or end[-1] != 0x80:
                     continue  # bad padding: reading the attribute raises DecryptionFailed

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from mederp.core.classification import field_class
+from mederp.data.crypto import Sealed
 from mederp.data.fields import EncryptedField, is_erased
 from mederp.identity.authz import has_perm
 
@@ -95,16 +96,23 @@ def may_see_clear(user: Any, instance: Any) -> bool:
 
 def present(instance: Any, name: str, clear: bool) -> Any:
     """One field as shown: clear, masked, or "[erased]"."""
-    value = getattr(instance, name)
+    field = type(instance)._meta.get_field(name)
+    encrypted = isinstance(field, EncryptedField)
+    if encrypted:
+        # An opened value (a listed page opens its values in one pass) is read as it is; a
+        # sealed or deferred one through the descriptor, which opens or loads it.
+        value = instance.__dict__.get(name, Sealed)
+        if value is Sealed or value.__class__ is Sealed:
+            value = getattr(instance, name)
+    else:
+        value = getattr(instance, name)
     if is_erased(value):
         return str(value)
-    field = type(instance)._meta.get_field(name)
     if not field_class(type(instance), name).restricted:
         return value
     if clear:
         return display(value)
-    kind = field.mask if isinstance(field, EncryptedField) else "full"
-    return mask(kind, value)
+    return mask(field.mask if encrypted else "full", value)
 
 
 def present_all(instance: Any, names: list[str], clear: bool) -> dict[str, Any]:
