@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -172,3 +173,22 @@ def test_api_receives_from_a_scan_and_reports_errors_as_problems(
     )
     assert bad.status_code == 400
     assert "scan" in bad.json()["errors"]
+
+
+def test_prices_never_reach_the_ledger_in_clear(
+    client: Client, site_a: Any, make_user: Any
+) -> None:
+    """QA reads audit trails but holds no purchasing.view_prices: prices are fingerprinted in
+    the ledger, so neither the PO's audit tab nor the audit API shows an amount."""
+    from mederp.audit.models import AuditEntry
+
+    order = b.order(site_a, unit_price="1234.5678", submit=True)
+    assert order.total == Decimal("12345.678")
+    payloads = "".join(AuditEntry.objects.values_list("payload", flat=True))
+    assert "1234.5678" not in payloads
+    assert "12345.678" not in payloads
+    qa = make_user("qa_specialist", site_a)
+    client.force_login(qa)
+    page = client.get(f"/purchasing/orders/{order.pk}/?tab=audit")
+    assert page.status_code == 200
+    assert "1234.5678" not in page.content.decode()

@@ -112,7 +112,9 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
         if name == "password":
             # The hash is not a secret to the ledger, but it is of no use to a reader either.
             out[name] = None if not raw else {REDACTED: fingerprint(raw)}
-        elif decl is None or decl.restricted:
+        elif decl is None or decl.restricted or name in getattr(model, "audit_fingerprint", ()):
+            # `audit_fingerprint`: fields that are not personal data but must not be readable
+            # by every holder of audit.view_trail either (prices: commercial terms).
             out[name] = None if raw in (None, "") else {REDACTED: fingerprint(raw)}
         elif type(raw) in _SCALARS:
             out[name] = raw

@@ -53,6 +53,9 @@ class PurchaseOrder(models.Model):
 
     objects = SiteScopedManager()
 
+    # Prices are commercial terms shown only with purchasing.view_prices: the ledger keeps a
+    # keyed fingerprint (a change stays visible), not the amount.
+    audit_fingerprint = frozenset({"total"})
     data_domain = "commercial"
     data_retention = "purchasing-record"
     data_classification: ClassVar[dict[str, Any]] = {
@@ -118,6 +121,7 @@ class PurchaseOrderLine(models.Model):
 
     objects = SiteScopedManager()
     site_field = "order__site"
+    audit_fingerprint = frozenset({"unit_price"})
 
     data_domain = "commercial"
     data_retention = "purchasing-record"

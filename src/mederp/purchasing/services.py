@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from mederp import audit
 from mederp.access import sod
 from mederp.access.refusals import audited_refusals
+from mederp.audit.changes import REDACTED, fingerprint
 from mederp.core.numbering import next_number
 from mederp.identity.authz import authorize
 from mederp.inventory import services as inventory
@@ -190,7 +191,8 @@ def _line_summary(line: PurchaseOrderLine) -> dict[str, Any]:
         "item": line.item.code,
         "quantity": str(line.quantity.normalize()),
         "uom": line.uom.code,
-        "unit_price": str(line.unit_price),
+        # the amount stays out of the ledger (see PurchaseOrderLine.audit_fingerprint)
+        "unit_price": {REDACTED: fingerprint(line.unit_price)},
         "due_date": line.due_date.isoformat(),
         "asl": line.approved_supplier.manufacturer_part_no,
     }
