@@ -247,3 +247,33 @@ def test_items_import_page(client: Any, site_a: Any, make_user: Any) -> None:
     assert Item.objects.count() == 2
     template = client.get("/items/import/template.csv")
     assert template.content.decode("utf-8-sig").startswith("code,name_en,name_zh")
+
+
+def test_a_sheet_declaring_a_huge_extent_is_read_only_to_the_limits(monkeypatch: Any) -> None:
+    """A few kilobytes of XLSX can put one cell at column XFD and one a million rows down:
+    reading stops at MAX_COLUMNS and one row past MAX_ROWS, so the file is refused quickly
+    instead of building billions of empty cells."""
+    import time
+
+    monkeypatch.setattr(imports, "MAX_ROWS", 50)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["code", "name_en"])
+    sheet.cell(row=1, column=16384, value="far right")
+    sheet.cell(row=1_048_576, column=1, value="far down")
+    out = io.BytesIO()
+    book.save(out)
+    assert len(out.getvalue()) < 20_000
+    start = time.perf_counter()
+    with pytest.raises(ValidationError, match="more than 50 rows"):
+        imports.read_table(out.getvalue(), "huge.xlsx")
+    assert time.perf_counter() - start < 5
+    header_only = Workbook()
+    sheet = header_only.active
+    assert sheet is not None
+    sheet.append(["code", "name_en"])
+    sheet.cell(row=1, column=16384, value="far right")
+    out = io.BytesIO()
+    header_only.save(out)
+    assert imports.read_table(out.getvalue(), "wide.xlsx") == []

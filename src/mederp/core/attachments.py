@@ -47,7 +47,10 @@ def store(actor: Any, upload: Any, *, obj: models.Model, site: Any = None) -> At
     """Save `upload` (a Django UploadedFile or any file-like object with a `name`) as an
     attachment of `obj`. Runs in the caller's transaction; the caller authorizes."""
     name = str(getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:255]
-    data = upload.read()
+    declared_size = getattr(upload, "size", None)
+    if isinstance(declared_size, int) and declared_size > MAX_BYTES:
+        raise ValidationError(_("The file is larger than 20 MB."))
+    data = upload.read(MAX_BYTES + 1)  # never more than the limit into memory
     if not data:
         raise ValidationError(_("The file is empty."))
     if len(data) > MAX_BYTES:

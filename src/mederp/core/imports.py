@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from mederp import audit
 
 MAX_ROWS = 20_000
+MAX_COLUMNS = 64  # every import template has far fewer; a wider sheet is read up to here
 MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -125,7 +126,12 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    rows = []
+    for row in csv.reader(io.StringIO(text), dialect):
+        rows.append(row[:MAX_COLUMNS])
+        if len(rows) > MAX_ROWS + 1:
+            break
+    return rows
 
 
 def _xlsx_rows(data: bytes) -> list[list[Any]]:
@@ -137,7 +143,11 @@ def _xlsx_rows(data: bytes) -> list[list[Any]]:
         raise ImportFileError(_("The XLSX file cannot be read.")) from exc
     try:
         sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        # Bounded: a few kilobytes of XLSX can declare a cell at XFD1048576, and reading the
+        # sheet's declared extent would build billions of empty cells. One row past the
+        # limit is enough to say the file is too long.
+        rows = sheet.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS, values_only=True)
+        return [list(row) for row in rows]
     finally:
         book.close()
 
