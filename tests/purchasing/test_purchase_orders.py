@@ -279,3 +279,29 @@ def test_close_short_needs_a_reason(site_a: Any, make_user: Any) -> None:
         services.close(buyer, po, reason="x")
     with pytest.raises(PermissionDenied):
         services.close(make_user("warehouse_clerk", site_a), po, reason="x")
+
+
+def test_whoever_changed_the_lines_cannot_approve(
+    site_a: Any, make_user: Any, settings: Any
+) -> None:
+    """Not only the creator and the submitter: someone who priced a line is an author too."""
+    from mederp.identity import services as identity
+    from mederp.identity.models import Role
+
+    settings.MEDERP_PO_APPROVAL_AMOUNT = "100"
+    buyer = make_user("purchaser", site_a)
+    editor = make_user("purchaser", site_a)
+    identity.assign_role(
+        SYSTEM, editor, Role.objects.get(code="purchasing_manager"), site_a, reason="t"
+    )
+    supplier, item, _ = b.supplier_item()
+    po = services.create_order(buyer, site=site_a, supplier=supplier)
+    _add(buyer, po, item, quantity="10", unit_price="1")
+    services.update_line(editor, po.lines.get(), unit_price="500")
+    po = services.submit(buyer, po)
+    assert po.status == "pending_approval"
+    with pytest.raises(PermissionDenied, match="rule buyer_not_po_approver"):
+        services.approve(editor, po)
+    po.refresh_from_db()
+    assert po.status == "pending_approval"
+    assert services.approve(make_user("purchasing_manager", site_a), po).status == "approved"

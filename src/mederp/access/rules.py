@@ -97,8 +97,10 @@ SEED_RULES: tuple[RuleSpec, ...] = (
         kind="distinct_person",
         name="The buyer does not approve their own purchase order",
         name_zh="采购员不得批准自己的采购订单",
-        message="The person who created or submitted a purchase order cannot approve it.",
-        message_zh="创建或提交采购订单的人员不能批准该订单。",
+        message=(
+            "The person who created, changed or submitted a purchase order cannot approve it."
+        ),
+        message_zh="创建、修改或提交采购订单的人员不能批准该订单。",
         person_fields="created_by,submitted_by",
     ),
     RuleSpec(

@@ -408,6 +408,24 @@ def submit(actor: Any, order: PurchaseOrder) -> PurchaseOrder:
     return locked
 
 
+def _authors(order: PurchaseOrder) -> list[int]:
+    """Everyone who wrote the order (created it, changed it or its lines, submitted it), from
+    the order's own ledger entries: the approver must be none of them, not only the last."""
+    from mederp.audit.models import AuditEntry
+
+    ids = (
+        AuditEntry.objects.filter(
+            object_type=order._meta.label_lower,
+            object_id=str(order.pk),
+            action__in=("create", "update", "transition"),
+            actor_id__isnull=False,
+        )
+        .values_list("actor_id", flat=True)
+        .distinct()
+    )
+    return [int(i) for i in ids if i is not None]
+
+
 @audited_refusals
 @transaction.atomic
 def approve(actor: Any, order: PurchaseOrder, *, reason: str = "") -> PurchaseOrder:
@@ -418,7 +436,7 @@ def approve(actor: Any, order: PurchaseOrder, *, reason: str = "") -> PurchaseOr
             _("Purchase order %(po)s is %(status)s: only an order awaiting approval is approved.")
             % {"po": locked.number, "status": PoStatus(locked.status).label}
         )
-    sod.check("buyer_not_po_approver", actor, record=locked)
+    sod.check("buyer_not_po_approver", actor, record=locked, people=_authors(locked))
     before = audit.snapshot(locked)
     locked.status = PoStatus.APPROVED
     locked.approved_at = timezone.now()
