@@ -305,3 +305,20 @@ def test_whoever_changed_the_lines_cannot_approve(
     po.refresh_from_db()
     assert po.status == "pending_approval"
     assert services.approve(make_user("purchasing_manager", site_a), po).status == "approved"
+
+
+def test_a_currency_needs_its_own_approval_amount(site_a: Any, settings: Any) -> None:
+    """Switching currency must not slip an order under the approval limit."""
+    settings.MEDERP_PO_APPROVAL_AMOUNT = "10000"
+    settings.MEDERP_PO_APPROVAL_AMOUNTS = ["USD=1400"]
+    supplier, item, _ = b.supplier_item()
+    with pytest.raises(ValidationError, match="Currency JPY has no approval amount"):
+        services.create_order(SYSTEM, site=site_a, supplier=supplier, currency="jpy")
+    po = services.create_order(SYSTEM, site=site_a, supplier=supplier)
+    assert po.currency == "CNY"
+    with pytest.raises(ValidationError, match="Currency GBP has no approval amount"):
+        services.update_order(SYSTEM, po, currency="GBP")
+    services.update_order(SYSTEM, po, currency="usd")
+    _add(SYSTEM, po, item, quantity="1", unit_price="9999")
+    # 9,999 USD is under the CNY amount but above the USD one
+    assert services.submit(SYSTEM, po).status == "pending_approval"

@@ -130,9 +130,11 @@ def order_notes(order: PurchaseOrder, on: dt.date | None = None) -> tuple[list[s
 
 
 def can_approve(user: Any, order: PurchaseOrder) -> bool:
-    """The approve button: the permission, and not the order's creator or submitter."""
+    """The approve button: the permission, and not one of the order's authors (creator,
+    anyone who changed it or its lines, submitter)."""
     return (
         order.status == PoStatus.PENDING_APPROVAL
         and has_perm(user, services.APPROVE, order.site)
         and user.pk not in (order.created_by_id, order.submitted_by_id)
+        and user.pk not in services.authors(order)
     )

@@ -110,8 +110,35 @@ def _bump(order: PurchaseOrder, actor: Any) -> None:
     order.updated_by = _user(actor)
 
 
-def approval_amount() -> Decimal:
-    return Decimal(str(settings.MEDERP_PO_APPROVAL_AMOUNT))
+def approval_amounts() -> dict[str, Decimal]:
+    """Currency → the total above which an order needs approval. The home currency's amount
+    is MEDERP_PO_APPROVAL_AMOUNT; other currencies are allowed only with an amount of their
+    own in MEDERP_PO_APPROVAL_AMOUNTS ("USD=1400,EUR=1300"), so a buyer cannot slip under
+    the limit by switching currency."""
+    amounts = {
+        str(settings.MEDERP_PO_HOME_CURRENCY).upper(): Decimal(
+            str(settings.MEDERP_PO_APPROVAL_AMOUNT)
+        )
+    }
+    for part in settings.MEDERP_PO_APPROVAL_AMOUNTS:
+        code, _sep, value = part.partition("=")
+        amounts[code.strip().upper()] = Decimal(value.strip())
+    return amounts
+
+
+def approval_amount(currency: str | None = None) -> Decimal:
+    amounts = approval_amounts()
+    code = (currency or settings.MEDERP_PO_HOME_CURRENCY).upper()
+    if code not in amounts:
+        raise ValidationError(
+            {
+                "currency": _(
+                    "Currency %(code)s has no approval amount configured; allowed: %(allowed)s."
+                )
+                % {"code": code, "allowed": ", ".join(sorted(amounts))}
+            }
+        )
+    return amounts[code]
 
 
 def certificate_mode() -> str:
@@ -213,17 +240,19 @@ def create_order(
     site: Any,
     supplier: Supplier,
     order_date: dt.date | None = None,
-    currency: str = "CNY",
+    currency: str = "",
     notes: str = "",
 ) -> PurchaseOrder:
     authorize(actor, MANAGE, site)
+    currency = (currency or settings.MEDERP_PO_HOME_CURRENCY).strip().upper()
+    approval_amount(currency)  # refuses a currency without an approval amount
     warnings = supplier_notes(supplier)
     order = PurchaseOrder(
         number=next_number("PO"),
         site=site,
         supplier=supplier,
         order_date=order_date or timezone.localdate(),
-        currency=(currency or "CNY").strip().upper(),
+        currency=currency,
         notes=notes.strip(),
         created_by=_user(actor),
         updated_by=_user(actor),
@@ -252,6 +281,7 @@ def update_order(actor: Any, order: PurchaseOrder, **changes: Any) -> PurchaseOr
     for name, value in changes.items():
         setattr(locked, name, value.strip() if isinstance(value, str) else value)
     locked.currency = locked.currency.upper()
+    approval_amount(locked.currency)
     locked.full_clean()
     diff = audit.diff(before, locked)
     if not diff:
@@ -391,7 +421,7 @@ def submit(actor: Any, order: PurchaseOrder) -> PurchaseOrder:
     locked.total = order_total(locked)
     locked.submitted_at = now
     locked.submitted_by = _user(actor)
-    threshold = approval_amount()
+    threshold = approval_amount(locked.currency)
     if locked.total > threshold:
         locked.status = PoStatus.PENDING_APPROVAL
     else:
@@ -408,7 +438,7 @@ def submit(actor: Any, order: PurchaseOrder) -> PurchaseOrder:
     return locked
 
 
-def _authors(order: PurchaseOrder) -> list[int]:
+def authors(order: PurchaseOrder) -> list[int]:
     """Everyone who wrote the order (created it, changed it or its lines, submitted it), from
     the order's own ledger entries: the approver must be none of them, not only the last."""
     from mederp.audit.models import AuditEntry
@@ -436,7 +466,7 @@ def approve(actor: Any, order: PurchaseOrder, *, reason: str = "") -> PurchaseOr
             _("Purchase order %(po)s is %(status)s: only an order awaiting approval is approved.")
             % {"po": locked.number, "status": PoStatus(locked.status).label}
         )
-    sod.check("buyer_not_po_approver", actor, record=locked, people=_authors(locked))
+    sod.check("buyer_not_po_approver", actor, record=locked, people=authors(locked))
     before = audit.snapshot(locked)
     locked.status = PoStatus.APPROVED
     locked.approved_at = timezone.now()

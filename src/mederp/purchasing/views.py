@@ -210,7 +210,9 @@ def _detail(
         and not selectors.can_approve(user, order),
         "can_receive": order.status in services.RECEIVABLE
         and has_perm(user, services.RECEIVE, order.site_id),
-        "approval_amount": services.approval_amount() if show else selectors.HIDDEN,
+        "approval_amount": services.approval_amounts().get(order.currency, "—")
+        if show
+        else selectors.HIDDEN,
         "line_form": line_form or LineForm(),
         "reason_form": reason_form or ReasonForm(),
     }

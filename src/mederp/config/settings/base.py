@@ -391,6 +391,10 @@ MEDERP_ITEM_CODE_PATTERN = env_str(
 # Purchase orders whose total (in the order's currency) is above this need a second person's
 # approval before they can be received against.
 MEDERP_PO_APPROVAL_AMOUNT = env_str("MEDERP_PO_APPROVAL_AMOUNT", "10000")
+# The currency of MEDERP_PO_APPROVAL_AMOUNT; orders in another currency are allowed only with
+# an approval amount of their own here ("USD=1400,EUR=1300").
+MEDERP_PO_HOME_CURRENCY = env_str("MEDERP_PO_HOME_CURRENCY", "CNY")
+MEDERP_PO_APPROVAL_AMOUNTS = env_list("MEDERP_PO_APPROVAL_AMOUNTS", ["USD=1400", "EUR=1300"])
 # A supplier certificate that has expired: "block" refuses PO lines and receipts, "warn" lets
 # them through with a warning in the ledger entry.
 MEDERP_EXPIRED_CERTIFICATE = env_str("MEDERP_EXPIRED_CERTIFICATE", "block")
