@@ -231,12 +231,14 @@ class CountLineSerializer(serializers.Serializer[Any]):
     expected_quantity = serializers.DecimalField(max_digits=18, decimal_places=6)
     counted_quantity = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
     reason = serializers.CharField()
+    counted_by = serializers.CharField(source="counted_by.username", allow_null=True)
 
 
 class CountSerializer(serializers.ModelSerializer[CycleCount]):
     site = serializers.CharField(source="site.code", read_only=True)
     location = serializers.CharField(source="location.code", read_only=True)
     counted_by = serializers.CharField(source="counted_by.username", allow_null=True)
+    submitted_by = serializers.CharField(source="submitted_by.username", allow_null=True)
     approved_by = serializers.CharField(source="approved_by.username", allow_null=True)
     lines = CountLineSerializer(many=True, read_only=True)
     status = _enum(CountStatus, read_only=True)
@@ -244,7 +246,8 @@ class CountSerializer(serializers.ModelSerializer[CycleCount]):
     class Meta:
         model = CycleCount
         fields = ["id", "number", "site", "location", "status", "reason", "created_at"]
-        fields += ["counted_by", "counted_at", "approved_by", "approved_at", "version", "lines"]
+        fields += ["counted_by", "counted_at", "submitted_by", "submitted_at"]
+        fields += ["approved_by", "approved_at", "version", "lines"]
 
 
 class CountStartSerializer(serializers.Serializer[Any]):
@@ -561,8 +564,12 @@ ReturnPost = _move_endpoint("return", "inventory.adjust", "stock_return")
 
 # --- cycle counts ----------------------------------------------------------------------------
 def _count_data(count: CycleCount) -> Any:
-    count = CycleCount.objects.select_related("site", "location", "counted_by", "approved_by").get(
-        pk=count.pk
+    count = (
+        CycleCount.objects.select_related(
+            "site", "location", "counted_by", "submitted_by", "approved_by"
+        )
+        .prefetch_related("lines__item", "lines__lot", "lines__location", "lines__counted_by")
+        .get(pk=count.pk)
     )
     return CountSerializer(count).data
 
@@ -578,7 +585,7 @@ class CountList(ByMethod):
     def get(self, request: Request) -> Response:
         status_ = _choice(request.query_params.get("status"), CountStatus, "status")
         rows = selectors.counts_for(request.user, status=status_).prefetch_related(
-            "lines__item", "lines__lot", "lines__location"
+            "lines__item", "lines__lot", "lines__location", "lines__counted_by"
         )
         return _paged(self, request, rows, CountSerializer)
 

@@ -76,7 +76,7 @@ def _sheet(
     line_form: CountAddLineForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    lines = list(count.lines.select_related("lot", "item", "item__uom", "location"))
+    lines = list(count.lines.select_related("lot", "item", "item__uom", "location", "counted_by"))
     for line in lines:
         line.needs_approval = counts.needs_approval(line)  # type: ignore[attr-defined]
     is_open = count.status == CountStatus.OPEN
@@ -116,7 +116,8 @@ def _messages(exc: ValidationError | PermissionDenied) -> list[str]:
 @requires_somewhere("inventory.count")
 def count_enter(request: HttpRequest, pk: int) -> HttpResponse:
     """Counted quantities (`counted-<line id>`) and reasons (`reason-<line id>`); with
-    `submit` set, the count is submitted right after."""
+    `submit` set, they are saved and the count submitted in one step (a refusal saves
+    nothing)."""
     count = _count(request, pk)
     entries: dict[int, tuple[Any, str]] = {}
     for line_id in count.lines.values_list("pk", flat=True):
@@ -124,10 +125,10 @@ def count_enter(request: HttpRequest, pk: int) -> HttpResponse:
         if value.strip():
             entries[line_id] = (value, request.POST.get(f"reason-{line_id}", ""))
     try:
-        if entries:
-            count = counts.enter_counts(request.user, count, entries)
         if request.POST.get("submit"):
-            count = counts.submit_count(request.user, count)
+            count = counts.submit_count(request.user, count, entries=entries)
+        else:
+            count = counts.enter_counts(request.user, count, entries)
     except (ValidationError, PermissionDenied) as exc:
         return _sheet(request, _count(request, pk), errors=_messages(exc), status=400)
     if count.status == CountStatus.POSTED:

@@ -2,12 +2,17 @@
 
 - Starting a count of a location takes a line per lot held there (and in the locations below
   it), with the quantity on hand at that moment as the expected quantity.
-- The counter enters what they find; every difference needs a reason.
+- The counter enters what they find; every difference needs a reason. Each line keeps who
+  entered its quantity; an entry that changes nothing writes nothing and makes nobody the
+  counter. "Save and submit" is one call (`submit_count(..., entries=...)`), one transaction.
+- A lot found where its status may not sit (a quarantined, rejected or expired lot in
+  released stock) is refused, both when the line is added and when stock found is posted.
 - Submitting posts the count at once when every difference is within
   MEDERP_COUNT_APPROVAL_PERCENT of its expected quantity. A larger difference, or any
   difference where nothing was expected, waits for a second person holding
-  inventory.approve_count, who may not be the counter (SoD rule
-  counter_not_adjustment_approver).
+  inventory.approve_count, who may not be anyone who entered or changed quantities or
+  reasons on the count, in any round, nor anyone who submitted it (SoD rule
+  counter_not_adjustment_approver, with `counters_of`).
 - Posting writes one adjustment movement per difference (services.post_adjustment) and a
   `count_posted` ledger entry, in one transaction.
 
@@ -36,6 +41,7 @@ from django.utils.translation import gettext as _
 from mederp import audit
 from mederp.access import sod
 from mederp.access.refusals import audited_refusals
+from mederp.audit.models import AuditEntry
 from mederp.core.numbering import next_number
 from mederp.identity.authz import authorize
 from mederp.inventory import services
@@ -156,6 +162,7 @@ def add_line(actor: Any, count: CycleCount, *, lot: Lot, location: Location) -> 
         raise ValidationError({"lot": _("The lot belongs to another site.")})
     if count.lines.filter(lot=lot, location=location).exists():
         raise ValidationError({"lot": _("This lot is already on the count at that location.")})
+    services.check_stock_found(lot, location)
     held = (
         StockBalance.objects.filter(lot=lot, location=location)
         .values_list("quantity", flat=True)
@@ -199,15 +206,10 @@ def _quantity(value: Any, line: CycleCountLine) -> Decimal:
     return qty
 
 
-@transaction.atomic
-def enter_counts(
-    actor: Any, count: CycleCount, entries: Mapping[int, tuple[Any, str]]
-) -> CycleCount:
-    """Counted quantities and reasons: {line id: (quantity, reason)}. The person entering
-    them is the counter (the one who may not approve the adjustments)."""
-    count = _lock(count)
-    authorize(actor, "inventory.count", count.site)
-    _require(count, CountStatus.OPEN)
+def _enter(actor: Any, count: CycleCount, entries: Mapping[int, tuple[Any, str]]) -> CycleCount:
+    """Write the entries on a locked, OPEN count. A line's counter is whoever entered the
+    quantity it now holds; an entry that changes nothing writes and records nothing, so it
+    cannot make someone else the counter."""
     lines = {
         line.pk: line
         for line in count.lines.select_related("lot", "lot__item", "location").filter(
@@ -216,25 +218,54 @@ def enter_counts(
     }
     unknown = set(entries) - set(lines)
     if unknown:
-        raise ValidationError(_("These lines are not on this count: %(ids)s") % {"ids": unknown})
+        raise ValidationError(
+            _("These lines are not on this count: %(ids)s")
+            % {"ids": ", ".join(str(i) for i in sorted(unknown))}
+        )
     changed: dict[str, list[Any]] = {}
+    counted = False
+    who = services._user(actor)
     for pk, (value, reason) in entries.items():
         line = lines[pk]
         if value is None or str(value).strip() == "":
             continue
         qty = _quantity(value, line)
-        old = line.counted_quantity
-        line.counted_quantity = qty
-        line.reason = (reason or "").strip()[:300]
-        line.save(update_fields=["counted_quantity", "reason"])
+        reason = (reason or "").strip()[:300]
+        old, old_reason = line.counted_quantity, line.reason
+        fields = []
+        if old is None or qty != old:
+            line.counted_quantity = qty
+            line.counted_by = who
+            fields += ["counted_quantity", "counted_by"]
+        if reason != line.reason:
+            line.reason = reason
+            fields.append("reason")
+        if not fields:
+            continue
+        line.save(update_fields=fields)
         key = f"{line.lot.number}@{line.location.code}"
-        changed[key] = [
-            None if old is None else format(old.normalize(), "f"),
-            format(qty.normalize(), "f"),
-        ]
-    count = _bump(count, counted_by=services._user(actor), counted_at=timezone.now())
+        if "counted_quantity" in fields:
+            counted = True
+            changed[key] = [None if old is None else services.fmt(old), services.fmt(qty)]
+        if "reason" in fields:
+            changed[f"{key}:reason"] = [old_reason, reason]
+    if not changed:
+        return count
+    count = _bump(count, counted_by=who, counted_at=timezone.now()) if counted else _bump(count)
     audit.record("update", count, changes=changed, actor=actor, site=count.site)
     return count
+
+
+@transaction.atomic
+def enter_counts(
+    actor: Any, count: CycleCount, entries: Mapping[int, tuple[Any, str]]
+) -> CycleCount:
+    """Counted quantities and reasons: {line id: (quantity, reason)}. Whoever enters a
+    quantity is that line's counter (who may not approve the adjustments)."""
+    count = _lock(count)
+    authorize(actor, "inventory.count", count.site)
+    _require(count, CountStatus.OPEN)
+    return _enter(actor, count, entries)
 
 
 def _check_ready(count: CycleCount) -> list[CycleCountLine]:
@@ -254,6 +285,11 @@ def _check_ready(count: CycleCount) -> list[CycleCountLine]:
                 )
                 % {"line": name}
             )
+        elif line.difference and line.difference > 0:  # stock found: may it sit there?
+            try:
+                services.check_stock_found(line.lot, line.location)
+            except ValidationError as exc:
+                problems.extend(exc.messages)
     if problems:
         raise ValidationError(problems)
     return lines
@@ -303,20 +339,58 @@ def _post(actor: Any, count: CycleCount, lines: list[CycleCountLine], reason: st
 
 
 @transaction.atomic
-def submit_count(actor: Any, count: CycleCount) -> CycleCount:
-    """Post at once when no difference needs approval; else wait for an approver."""
+def submit_count(
+    actor: Any, count: CycleCount, *, entries: Mapping[int, tuple[Any, str]] | None = None
+) -> CycleCount:
+    """Post at once when no difference needs approval; else wait for an approver. With
+    `entries`, they are saved first (as enter_counts does) in the same transaction, so a
+    refused submission leaves nothing written ("save and submit")."""
     count = _lock(count)
     authorize(actor, "inventory.count", count.site)
     _require(count, CountStatus.OPEN)
+    if entries:
+        count = _enter(actor, count, entries)
     lines = _check_ready(count)
+    before = audit.snapshot(count)
     if any(needs_approval(line) for line in lines):
-        before = audit.snapshot(count)
-        count = _bump(count, status=CountStatus.PENDING_APPROVAL)
+        count = _bump(
+            count,
+            status=CountStatus.PENDING_APPROVAL,
+            submitted_by=services._user(actor),
+            submitted_at=timezone.now(),
+        )
         audit.record(
             "transition", count, changes=audit.diff(before, count), actor=actor, site=count.site
         )
         return count
+    count = _bump(count, submitted_by=services._user(actor), submitted_at=timezone.now())
     return _post(actor, count, lines, _("Within the approval threshold"))
+
+
+def counters_of(count: CycleCount) -> set[int]:
+    """Everyone the approver of `count` must differ from: whoever entered the quantity now on
+    each line, and (from the ledger, so a figure replaced since, or an earlier round before
+    the count was sent back, still counts) everyone who entered or changed quantities or
+    reasons on it, and everyone who submitted it."""
+    people = set(count.lines.exclude(counted_by=None).values_list("counted_by_id", flat=True))
+    people |= {pk for pk in (count.counted_by_id, count.submitted_by_id) if pk is not None}
+    history = AuditEntry.objects.filter(
+        object_type=CycleCount._meta.label_lower,
+        object_id=str(count.pk),
+        action__in=("update", "transition"),
+        actor_id__isnull=False,
+    ).values_list("actor_id", "action", "changes")
+    for actor_id, action, changes in history:
+        changes = changes or {}
+        if actor_id is None:
+            continue
+        if action == "update" and set(changes) - {"line_added"}:
+            people.add(actor_id)  # entered counted quantities or reasons
+        elif action == "transition":
+            status = changes.get("status") or [None, None]
+            if status[-1] == CountStatus.PENDING_APPROVAL:
+                people.add(actor_id)  # submitted it
+    return people
 
 
 @audited_refusals
@@ -326,7 +400,7 @@ def approve_count(actor: Any, count: CycleCount, *, reason: str) -> CycleCount:
     authorize(actor, "inventory.approve_count", count.site)
     reason = services._reason(reason, _("A reason is required to approve a count."))
     _require(count, CountStatus.PENDING_APPROVAL)
-    sod.check("counter_not_adjustment_approver", actor, record=count)
+    sod.check("counter_not_adjustment_approver", actor, record=count, people=counters_of(count))
     lines = _check_ready(count)
     count = _bump(count, approved_by=services._user(actor), approved_at=timezone.now())
     audit.record(

@@ -393,6 +393,8 @@ class CycleCount(models.Model):
     created_by = _user_fk(null=True, blank=True)
     counted_at = models.DateTimeField(_("counted"), null=True, blank=True)
     counted_by = _user_fk(null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = _user_fk(null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     approved_by = _user_fk(null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -411,6 +413,8 @@ class CycleCount(models.Model):
         "created_by": INTERNAL,
         "counted_at": INTERNAL,
         "counted_by": INTERNAL,
+        "submitted_at": INTERNAL,
+        "submitted_by": INTERNAL,
         "approved_at": INTERNAL,
         "approved_by": INTERNAL,
         "version": INTERNAL,
@@ -441,6 +445,8 @@ class CycleCountLine(models.Model):
         _("counted"), max_digits=18, decimal_places=6, null=True, blank=True
     )
     reason = models.CharField(_("reason for difference"), max_length=300, blank=True)
+    # who entered the counted quantity now on the line (a reason alone does not change it)
+    counted_by = _user_fk(null=True, blank=True, verbose_name=_("counted by"))
 
     data_domain = "inventory"
     data_classification: ClassVar[dict[str, Any]] = {
@@ -452,6 +458,7 @@ class CycleCountLine(models.Model):
         "expected_quantity": INTERNAL,
         "counted_quantity": INTERNAL,
         "reason": INTERNAL,
+        "counted_by": INTERNAL,
     }
 
     class Meta:

@@ -277,7 +277,7 @@ def stock(user: Any, by: str, *, site: Any = None, item: str = "") -> list[dict[
 
 def counts_for(user: Any, *, status: str = "") -> Any:
     counts = CycleCount.objects.visible_to(user, VIEW).select_related(
-        "site", "location", "created_by", "counted_by", "approved_by"
+        "site", "location", "created_by", "counted_by", "submitted_by", "approved_by"
     )
     return counts.filter(status=status) if status else counts
 

@@ -362,6 +362,36 @@ def _check_location(lot: Lot, location: Location) -> None:
         )
 
 
+def check_stock_found(lot: Lot, location: Location) -> None:
+    """Stock found by a count is booked into `location`: the same rules as a transfer
+    there, so a quarantined, rejected or expired lot is never found into released stock."""
+    if location.site_id != lot.site_id:
+        raise ValidationError(
+            {"location": _("Stock stays at its site: the location is at another site.")}
+        )
+    if location.kind not in ALLOWED_KINDS[LotStatus(lot.status)]:
+        raise ValidationError(
+            {
+                "lot": _(
+                    "Lot %(lot)s is in status %(status)s: stock found cannot be booked into "
+                    "%(code)s (a %(kind)s location). A lot in this status belongs in: "
+                    "%(allowed)s."
+                )
+                % {
+                    "lot": lot.number,
+                    "status": LotStatus(lot.status).label,
+                    "code": location.code,
+                    "kind": LocationKind(location.kind).label,
+                    "allowed": ", ".join(
+                        str(LocationKind(k).label)
+                        for k in LocationKind.values
+                        if k in ALLOWED_KINDS[LotStatus(lot.status)]
+                    ),
+                }
+            }
+        )
+
+
 def _balance(lot: Lot, location: Location) -> StockBalance:
     balance, _created = StockBalance.objects.select_for_update().get_or_create(
         lot=lot, location=location, defaults={"item_id": lot.item_id}
@@ -717,11 +747,14 @@ def post_adjustment(
     actor: Any, *, lot: Lot, location: Location, difference: Decimal, reason: str, reference: str
 ) -> list[StockMove]:
     """A counted difference (for cycle counts, in their transaction; they authorize and
-    approve). Positive: stock found; negative: stock missing."""
+    approve). Positive: stock found, refused where the lot's status may not sit (a
+    quarantined lot found in released stock); negative: stock missing, booked out wherever
+    it was (an expired lot left in released stock can be missing too)."""
     locked = _lock_lot(lot)
     if difference == 0:
         return []
     if difference > 0:
+        check_stock_found(locked, location)
         moves = _post(
             actor,
             kind=MoveKind.ADJUSTMENT,
