@@ -133,6 +133,14 @@ ENDPOINTS: list[Endpoint] = [
         data={"conversion-from_uom": "", "conversion-to_uom": "", "conversion-factor": "2"},
         success=(302, 400),
     ),
+    Endpoint(
+        "items:conversion_add",
+        _page("conversions/", released_item),
+        "items.release",
+        method="post",
+        data={"conversion-from_uom": "", "conversion-to_uom": "", "conversion-factor": "2"},
+        success=(302, 400),
+    ),
     Endpoint("items:import", "/items/import/", "items.import"),
     Endpoint("items:import_template", "/items/import/template.csv", "items.import"),
 ]

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from mederp.audit.models import AuditEntry
 from mederp.identity.authz import SYSTEM
 from mederp.items import services
 from mederp.testing import materials as m
@@ -133,7 +134,9 @@ def test_record_page_tabs(client: Client, site_a: Any, site_b: Any, make_user: A
     m.approve(supplier, item, part_no="ACME-77")
     here = m.lot(item, site_a)
     there = m.lot(item, site_b)
-    services.add_conversion(SYSTEM, from_uom="BOX", to_uom="EA", factor="50", item=item)
+    services.add_conversion(
+        SYSTEM, from_uom="BOX", to_uom="EA", factor="50", item=item, reason="Supplier packs 50"
+    )
     page = lambda tab: client.get(f"/items/{item.pk}/?tab={tab}").content.decode()  # noqa: E731
     assert item.code in page("details")
     assert "1 BOX = 50 EA" in page("units")
@@ -184,3 +187,47 @@ def test_list_page_filters(client: Client, engineer: Any) -> None:
     body = client.get("/items/?q=spike").content.decode()
     assert "CMP-00007" in body
     assert "CMP-00008" not in body
+
+
+def test_conversion_page_released_item_needs_release_and_a_reason(
+    client: Client, site_a: Any, make_user: Any
+) -> None:
+    from mederp.items.models import UnitOfMeasure, UomConversion
+
+    item = services.release_item(SYSTEM, make("CMP-00031"))
+    box = UnitOfMeasure.objects.get(code="BOX").pk
+    each = UnitOfMeasure.objects.get(code="EA").pk
+    form = {"conversion-from_uom": box, "conversion-to_uom": each, "conversion-factor": "20"}
+    url = f"/items/{item.pk}/conversions/"
+    client.force_login(make_user("engineer", site_a))  # items.manage only
+    assert client.post(url, form).status_code == 403
+    client.force_login(make_user("quality_manager", site_a))
+    units = client.get(f"/items/{item.pk}/?tab=units").content.decode()
+    assert 'name="conversion-reason"' in units
+    refused = client.post(url, form)
+    assert refused.status_code == 400
+    assert "field-error" in refused.content.decode()
+    assert not UomConversion.objects.filter(item=item).exists()
+    done = client.post(url, {**form, "conversion-reason": "Supplier now packs 20 a box"})
+    assert done.status_code == 302
+    conversion = UomConversion.objects.get(item=item)
+    entry = AuditEntry.objects.filter(
+        action="create", object_type="items.uomconversion", object_id=str(conversion.pk)
+    ).get()
+    assert entry.reason == "Supplier now packs 20 a box"
+
+
+def test_conversion_page_draft_item_with_items_manage(
+    client: Client, site_a: Any, make_user: Any
+) -> None:
+    from mederp.items.models import UnitOfMeasure, UomConversion
+
+    item = make("CMP-00032")
+    client.force_login(make_user("engineer", site_a))
+    form = {
+        "conversion-from_uom": UnitOfMeasure.objects.get(code="BOX").pk,
+        "conversion-to_uom": UnitOfMeasure.objects.get(code="EA").pk,
+        "conversion-factor": "20",
+    }
+    assert client.post(f"/items/{item.pk}/conversions/", form).status_code == 302
+    assert UomConversion.objects.filter(item=item).exists()

@@ -243,3 +243,40 @@ def test_builder_items_are_still_valid(db: None) -> None:
     # The builders used across the materials tests make items these services accept.
     item = m.item(status="draft")
     assert services.update_item(SYSTEM, item, {"revision": "B"}).revision == "B"
+
+
+def test_tracking_and_implantable_are_locked_once_lots_exist(site_a: Any) -> None:
+    item = services.release_item(SYSTEM, draft(tracking="serial"))
+    # Without lots a released item's tracking may still change (with a reason).
+    item = services.update_item(SYSTEM, item, {"tracking": "lot_serial"}, reason="Design")
+    m.lot(item, site_a)
+    for change in ({"tracking": "lot"}, {"implantable": True}):
+        with pytest.raises(ValidationError) as exc:
+            services.update_item(SYSTEM, item, change, reason="Simplify")
+        assert set(exc.value.message_dict) == set(change)
+        assert "Lots of item CMP-10001 exist" in exc.value.messages[0]
+        assert "new revision" in exc.value.messages[0]
+    item.refresh_from_db()
+    assert (item.tracking, item.implantable, item.version) == ("lot_serial", False, 3)
+    # Other fields still change.
+    item = services.update_item(SYSTEM, item, {"name_en": "Luer lock B"}, reason="Typo")
+    assert item.version == 4
+
+
+def test_gtin_change_of_a_released_item_goes_through_the_hook(db: None, monkeypatch: Any) -> None:
+    from mederp.items import gs1
+
+    item = services.release_item(SYSTEM, device())
+    other = next(c for c in (f"0690123456790{d}" for d in range(10)) if gs1.gtin_is_valid(c))
+    seen: list[dict[str, Any]] = []
+
+    def hook(it: Item, changes: dict[str, Any]) -> str | None:
+        seen.append(dict(changes))
+        return "The UDI-DI changes only through an approved change request."
+
+    monkeypatch.setattr(services, "change_control_required", hook)
+    with pytest.raises(ValidationError, match="approved change request"):
+        services.update_item(SYSTEM, item, {"gtin": f" {other} "}, reason="New packaging")
+    assert seen == [{"gtin": other}]
+    item.refresh_from_db()
+    assert item.gtin == GTIN

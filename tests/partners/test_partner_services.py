@@ -252,3 +252,44 @@ def test_purchaser_may_not_manage_customers(purchaser: Any) -> None:
     cust = services.create_customer(SYSTEM, code="H1", name="H", kind="hospital")
     with pytest.raises(PermissionDenied):
         services.set_customer_status(purchaser, cust, status="blocked", reason="r")
+
+
+def test_certificate_without_its_scan_is_refused(purchaser: Any) -> None:
+    # A buyer could otherwise clear the expired-certificate block alone with a number and a date.
+    sup = m.supplier()
+    m.certificate(sup, expires_on=dt.date(2020, 1, 1))
+    with pytest.raises(ValidationError) as exc:
+        services.add_certificate(
+            purchaser, sup, kind="iso13485", number="CN-13485-002", expires_on=dt.date(2030, 1, 1)
+        )
+    assert "attachment" in exc.value.message_dict
+    assert "scan" in exc.value.message_dict["attachment"][0]
+    assert SupplierCertificate.objects.filter(supplier=sup).count() == 1
+    assert selectors.supplier_certificate_state(sup) == "expired"
+
+
+@pytest.mark.parametrize("kind", ["supplier", "customer"])
+def test_new_primary_contact_records_the_demotion(kind: str, site_a: Any, make_user: Any) -> None:
+    actor = make_user("purchaser" if kind == "supplier" else "sales", site_a, default_site=site_a)
+    if kind == "supplier":
+        owner: Any = m.supplier()
+        add: Any = services.add_supplier_contact
+    else:
+        owner = services.create_customer(SYSTEM, code="H9", name="H", kind="hospital")
+        add = services.add_customer_contact
+    first = add(actor, owner, name="张三", role="quality", primary=True)
+    second = add(actor, owner, name="李四", role="sales", primary=True)
+    first.refresh_from_db()
+    assert (first.primary, second.primary) == (False, True)
+    entry = AuditEntry.objects.filter(
+        action="update",
+        object_type=first._meta.label_lower,
+        object_id=str(first.pk),
+    ).get()
+    assert entry.changes["primary"] == [True, False]
+    assert str(second.pk) in entry.reason
+    assert entry.actor_id == actor.pk
+    assert "张三" not in str(entry.changes) + entry.reason
+    # A contact that is not primary demotes nobody.
+    add(actor, owner, name="王五", role="sales")
+    assert AuditEntry.objects.filter(action="update", object_id=str(second.pk)).count() == 0

@@ -299,3 +299,100 @@ def test_status_form_without_reason_shows_the_error(
     assert response.status_code == 400
     assert "field-error" in response.content.decode()
     assert Supplier.objects.get(pk=sup.pk).status == "pending"
+
+
+def test_certificate_needs_its_file_in_the_form_and_the_api(
+    client: Any, site_a: Any, make_user: Any
+) -> None:
+    client.force_login(make_user("purchaser", site_a))
+    sup = m.supplier()
+    data = {"kind": "iso13485", "number": "ISO-1", "expires_on": "2030-01-01"}
+    page = client.post(f"/partners/suppliers/{sup.pk}/certificates/", data)
+    assert page.status_code == 400
+    assert "field-error" in page.content.decode()
+    api = client.post(f"/api/v1/suppliers/{sup.pk}/certificates", data)
+    assert api.status_code == 400
+    assert "file" in api.json()["errors"]
+    as_json = client.post(
+        f"/api/v1/suppliers/{sup.pk}/certificates", data, content_type="application/json"
+    )
+    assert as_json.status_code == 400
+    assert "file" in as_json.json()["errors"]
+    bad = client.post(
+        f"/api/v1/suppliers/{sup.pk}/certificates",
+        {**data, "file": SimpleUploadedFile("iso.pdf", b"GIF89a")},
+    )
+    assert bad.status_code == 400
+    assert "PDF, PNG or JPEG" in str(bad.json()["errors"]["file"])
+    assert not sup.certificates.exists()
+
+
+def _uploaded_certificate(sup: Any) -> Any:
+    return services.add_certificate(
+        SYSTEM,
+        sup,
+        kind="iso13485",
+        number="ISO-7",
+        expires_on=dt.date(2030, 1, 1),
+        upload=SimpleUploadedFile("iso.pdf", PDF),
+    )
+
+
+def test_certificate_download_is_recorded_as_an_export(
+    client: Any, site_a: Any, make_user: Any
+) -> None:
+    auditor = make_user("auditor", site_a)
+    client.force_login(auditor)
+    cert = _uploaded_certificate(m.supplier())
+    download = client.get(f"/partners/certificates/{cert.pk}/file/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    entry = AuditEntry.objects.filter(
+        action="export", object_type="partners.suppliercertificate", object_id=str(cert.pk)
+    ).get()
+    assert entry.actor_id == auditor.pk
+    assert entry.changes["file"] == [None, "iso.pdf"]
+    assert entry.changes["sha256"] == [None, cert.attachment.sha256]
+
+
+def test_altered_certificate_file_is_not_served(client: Any, site_a: Any, make_user: Any) -> None:
+    from django.core.files.base import ContentFile
+    from structlog.testing import capture_logs
+
+    client.force_login(make_user("auditor", site_a))
+    cert = _uploaded_certificate(m.supplier())
+    # The file swapped in storage behind mederp's back (same name, other content).
+    storage, name = cert.attachment.file.storage, cert.attachment.file.name
+    storage.delete(name)
+    assert storage.save(name, ContentFile(b"%PDF-1.4\n% swapped on disk\n%%EOF\n")) == name
+    with capture_logs() as logs:
+        response = client.get(f"/partners/certificates/{cert.pk}/file/")
+    assert response.status_code == 409
+    assert "does not match the checksum" in response.content.decode()
+    assert b"swapped" not in response.content
+    assert any(e["event"] == "certificate_file_altered" for e in logs)
+    assert not AuditEntry.objects.filter(action="export", object_id=str(cert.pk)).exists()
+
+
+@pytest.mark.parametrize("url", ["/partners/suppliers/", "/api/v1/suppliers"])
+def test_supplier_list_queries_do_not_grow_with_suppliers(
+    url: str, client: Any, site_a: Any, make_user: Any, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(make_user("auditor", site_a))
+    today = timezone.localdate()
+    m.certificate(m.supplier(), expires_on=today + dt.timedelta(days=400))
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for n in range(30):
+        sup = m.supplier()
+        m.certificate(sup, expires_on=today + dt.timedelta(days=n * 10 - 50))
+        m.certificate(sup, expires_on=today + dt.timedelta(days=500), kind="iso9001")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "expired" in body
+    assert "expiring" in body

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from mederp.audit.verify import verify_ledger
+from mederp.core import attachments
 from mederp.demo import plant
 from mederp.inspection.models import Inspection
 from mederp.inventory import selectors
@@ -52,6 +53,14 @@ def test_suppliers_and_customers(demo: Any) -> None:
         expires_on__gte=timezone.localdate(), expires_on__lte=soon
     )
     assert expiring.exists()
+    # Every certificate comes with its scan (a small generated PDF), intact in storage.
+    certificates = SupplierCertificate.objects.select_related("attachment")
+    assert certificates.exists()
+    for cert in certificates:
+        assert cert.attachment is not None
+        assert cert.attachment.content_type == "application/pdf"
+        assert cert.attachment.name.startswith("ISO13485-SUP-")
+        assert attachments.verify_file(cert.attachment)
     assert Customer.objects.count() == 5
     assert set(Customer.objects.values_list("kind", flat=True)) == {"hospital", "distributor"}
 

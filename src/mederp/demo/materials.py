@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from mederp.demo import materials_data as data
@@ -65,10 +66,12 @@ def _items(engineer: User, qm: User) -> dict[str, Any]:
     from mederp.items import services
 
     made: dict[str, Any] = {}
+    to_release: list[str] = []
     for code, name_en, name_zh, item_type, uom, tracking, shelf, storage, extra in data.ITEMS:
         fields = dict(extra)
-        release = bool(fields.pop("released", True))
-        item = services.create_item(
+        if bool(fields.pop("released", True)):
+            to_release.append(code)
+        made[code] = services.create_item(
             engineer,
             code=code,
             name_en=name_en,
@@ -80,13 +83,14 @@ def _items(engineer: User, qm: User) -> dict[str, Any]:
             storage_condition=storage,
             **fields,
         )
-        if release:
-            item = services.release_item(qm, item, reason="Design transfer complete (demo)")
-        made[code] = item
+    # The engineer defines the packaging conversions while the items are drafts; on a released
+    # item a conversion is a controlled change (items.release and a reason).
     for code, src, dst, factor in data.CONVERSIONS:
         services.add_conversion(
             engineer, from_uom=src, to_uom=dst, factor=Decimal(factor), item=made[code]
         )
+    for code in to_release:
+        made[code] = services.release_item(qm, made[code], reason="Design transfer complete (demo)")
     return made
 
 
@@ -109,14 +113,16 @@ def _suppliers(buyer: User, qm: User, items: dict[str, Any], today: dt.date) -> 
                 manufacturer_part_no=f"{code[4:]}-{item_code}",
             )
         if cert_days is not None:
+            number = f"CN-13485-{code[4:]}-2024 (demo)"
             services.add_certificate(
                 buyer,
                 supplier,
                 kind="iso13485",
-                number=f"CN-13485-{code[4:]}-2024 (demo)",
+                number=number,
                 issuer="TÜV SÜD (demo)",
                 valid_from=today - dt.timedelta(days=3 * 365 - cert_days),
                 expires_on=today + dt.timedelta(days=cert_days),
+                upload=_certificate_scan(code, number),
             )
         if status == "disqualified":
             supplier = services.change_supplier_status(
@@ -127,6 +133,36 @@ def _suppliers(buyer: User, qm: User, items: dict[str, Any], today: dt.date) -> 
             )
         made[code] = supplier
     return made
+
+
+def _certificate_scan(supplier_code: str, number: str) -> ContentFile[bytes]:
+    """A small generated PDF standing in for the scanned certificate (a certificate is
+    recorded only with its scan)."""
+    text = f"ISO 13485 certificate {number} - {supplier_code} (demo)"
+    text = text.encode("ascii", "replace").decode("ascii")
+    text = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body = b"%PDF-1.4\n"
+    offsets = []
+    for number_, obj in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % number_ + obj + b"\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return ContentFile(body, name=f"ISO13485-{supplier_code}.pdf")
 
 
 def _customers(sales: User, sites: dict[str, Site], today: dt.date) -> int:

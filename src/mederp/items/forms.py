@@ -96,6 +96,18 @@ class ConversionForm(forms.Form):
     to_uom = forms.ModelChoiceField(
         label=_("To unit"), queryset=UnitOfMeasure.objects.order_by("code")
     )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for a released item; kept in the audit trail."),
+    )
+
+    def __init__(self, *args: Any, item: Item | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A released item's conversion changes how its receipts are counted: with a reason.
+        self.fields["reason"].required = item is None or item.status == ItemStatus.RELEASED
 
 
 class ImportForm(forms.Form):

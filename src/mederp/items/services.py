@@ -6,9 +6,11 @@ its ledger entry (old → new, reason) in one transaction.
 
 Status rules:
     draft     — `items.manage` changes any field;
-    released  — `items.release` and a reason are required, the change-control hook is asked,
-                the code and the base unit cannot change (stock is counted in it), and the
-                item must still pass the release checks afterwards;
+    released  — `items.release` and a reason are required, the change-control hook is asked
+                (for every changed field, the UDI-DI included), the code and the base unit
+                cannot change (stock is counted in it), tracking and `implantable` cannot
+                change once a lot of the item exists (its lots and serials were recorded
+                under them), and the item must still pass the release checks afterwards;
     obsolete  — refused: the item stays readable for traceability, it is never changed again.
 """
 
@@ -18,6 +20,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -50,6 +53,8 @@ ITEM_FIELDS: tuple[str, ...] = (
 )
 # Stock and lots are counted in the base unit under the code: on a released item neither moves.
 LOCKED_WHEN_RELEASED: frozenset[str] = frozenset({"code", "uom"})
+# Lots (and serials) are recorded as the item was tracked: once one exists these stay put.
+LOCKED_WITH_LOTS: frozenset[str] = frozenset({"tracking", "implantable"})
 
 
 def _user(actor: Any) -> Any:
@@ -176,6 +181,10 @@ def convert(
     return amount * factor
 
 
+def _conversion_text(src: UnitOfMeasure, dst: UnitOfMeasure, value: Decimal) -> str:
+    return f"1 {src.code} = {value.normalize():f} {dst.code}"
+
+
 @transaction.atomic
 def add_conversion(
     actor: Any,
@@ -184,9 +193,31 @@ def add_conversion(
     to_uom: UnitOfMeasure | str,
     factor: Decimal | int | str,
     item: Item | None = None,
+    reason: str = "",
 ) -> UomConversion:
-    """Define `1 from_uom = factor × to_uom`, for one item or (item None) company-wide."""
-    authorize(actor, "items.manage")
+    """Define `1 from_uom = factor × to_uom`, for one item or (item None) company-wide.
+
+    A conversion changes how receipts in other units are counted. On a draft item it needs
+    `items.manage`; on a released item, and company-wide (every item uses it), it needs
+    `items.release` and a reason, and for a released item the change-control hook is asked.
+    The reason is kept in the ledger entry.
+    """
+    if item is not None:
+        item = Item.objects.select_for_update().get(pk=item.pk)
+        if item.status == ItemStatus.OBSOLETE:
+            authorize(actor, "items.manage")
+            raise ValidationError(_("Item %(code)s is obsolete.") % {"code": item.code})
+    controlled = item is None or item.status == ItemStatus.RELEASED
+    authorize(actor, "items.release" if controlled else "items.manage")
+    if controlled:
+        text = _reason(
+            reason,
+            _("A conversion for a released item changes only with a reason.")
+            if item is not None
+            else _("A company-wide conversion is added only with a reason."),
+        )
+    else:
+        text = (reason or "").strip()
     src, dst = _unit(from_uom), _unit(to_uom)
     value = _as_decimal(factor, "factor")
     if value <= 0:
@@ -201,10 +232,6 @@ def add_conversion(
                 % {"src": src.code, "dst": dst.code}
             }
         )
-    if item is not None:
-        item = Item.objects.select_for_update().get(pk=item.pk)
-        if item.status == ItemStatus.OBSOLETE:
-            raise ValidationError(_("Item %(code)s is obsolete.") % {"code": item.code})
     scope = (
         UomConversion.objects.filter(item=item)
         if item
@@ -224,10 +251,21 @@ def add_conversion(
             },
             code="uom_conversion_exists",
         )
+    if item is not None and item.status == ItemStatus.RELEASED:
+        refusal = change_control_required(item, {"conversion": _conversion_text(src, dst, value)})
+        if refusal:
+            raise ValidationError(refusal, code="change_control")
     conversion = UomConversion(item=item, from_uom=src, to_uom=dst, factor=value)
     conversion.full_clean()
     conversion.save()
-    audit.record("create", conversion, changes=audit.diff(None, conversion), actor=actor, site=None)
+    audit.record(
+        "create",
+        conversion,
+        changes=audit.diff(None, conversion),
+        reason=text,
+        actor=actor,
+        site=None,
+    )
     return conversion
 
 
@@ -309,6 +347,32 @@ def _check_version(item: Item, expected_version: int | None) -> None:
         )
 
 
+def _check_lot_locked(item: Item, changed: Mapping[str, Any]) -> None:
+    """Refuse a change of tracking or `implantable` once a lot of the item exists.
+
+    Lots and serials were recorded as the item was tracked: turning a serial-tracked item into
+    a lot-tracked one would leave serials in stock that nothing moves any more (and the other
+    way round, lots without serials). A new revision or a new item is the way.
+    """
+    locked = sorted(LOCKED_WITH_LOTS & set(changed))
+    if not locked:
+        return
+    lot_model = apps.get_model("inventory", "Lot")
+    if not lot_model.objects.filter(item_id=item.pk).exists():
+        return
+    raise ValidationError(
+        {
+            name: _(
+                "Lots of item %(code)s exist: its tracking and implantable flag cannot change "
+                "any more (its lots and serials were recorded under them). Create a new "
+                "revision as a new item instead."
+            )
+            % {"code": item.code}
+            for name in locked
+        }
+    )
+
+
 @transaction.atomic
 def create_item(actor: Any, **fields: Any) -> Item:
     """A new item, always a draft at version 1 (company-wide master data)."""
@@ -360,11 +424,13 @@ def update_item(
                     for name in locked
                 }
             )
+        _check_lot_locked(item, changed)
         refusal = change_control_required(item, changed)
         if refusal:
             raise ValidationError(refusal, code="change_control")
     else:
         text = (reason or "").strip()
+        _check_lot_locked(item, changed)
     for name, value in changed.items():
         setattr(item, name, value)
     _validate(item)

@@ -137,10 +137,12 @@ def _detail(
         or (released and has_perm(user, "items.release")),
         "can_release": item.status == ItemStatus.DRAFT and has_perm(user, "items.release"),
         "can_obsolete": item.status != ItemStatus.OBSOLETE and has_perm(user, "items.release"),
-        "can_convert": item.status != ItemStatus.OBSOLETE and has_perm(user, "items.manage"),
+        "can_convert": (item.status == ItemStatus.DRAFT and has_perm(user, "items.manage"))
+        or (released and has_perm(user, "items.release")),
         "release_form": forms.get("release_form") or OptionalReasonForm(prefix="release"),
         "obsolete_form": forms.get("obsolete_form") or ReasonForm(prefix="obsolete"),
-        "conversion_form": forms.get("conversion_form") or ConversionForm(prefix="conversion"),
+        "conversion_form": forms.get("conversion_form")
+        or ConversionForm(prefix="conversion", item=item),
         "release_problems": services.release_problems(item) if item.status == "draft" else {},
     }
     if tab == "details":
@@ -241,10 +243,12 @@ def item_obsolete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@requires_somewhere("items.manage")
+@requires_somewhere("items.view")
 def conversion_add(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
-    form = ConversionForm(request.POST, prefix="conversion")
+    # A draft's conversion needs items.manage; a released item's items.release and a reason.
+    authorize(request.user, "items.release" if item.status == "released" else "items.manage")
+    form = ConversionForm(request.POST, prefix="conversion", item=item)
     if form.is_valid():
         try:
             services.add_conversion(request.user, item=item, **form.cleaned_data)

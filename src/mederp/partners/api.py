@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -184,7 +185,10 @@ class CertificateWriteSerializer(serializers.Serializer[Any]):
     issuer = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     valid_from = serializers.DateField(required=False, allow_null=True, default=None)
     expires_on = serializers.DateField()
-    file = serializers.FileField(required=False, help_text="PDF, PNG or JPEG scan")
+    file = serializers.FileField(
+        help_text="The scanned certificate (PDF, PNG or JPEG, at most 20 MB): required, a "
+        "certificate without its scan does not count"
+    )
 
 
 class CustomerSerializer(serializers.ModelSerializer[Customer]):
@@ -447,10 +451,7 @@ class SupplierCertificates(_PartnerView):
 
     @extend_schema(
         operation_id="suppliers_certificates_create",
-        request={
-            "multipart/form-data": CertificateWriteSerializer,
-            "application/json": CertificateWriteSerializer,
-        },
+        request={"multipart/form-data": CertificateWriteSerializer},
         responses={201: CertificateSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -458,8 +459,15 @@ class SupplierCertificates(_PartnerView):
         ser = CertificateWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = dict(ser.validated_data)
-        upload = data.pop("file", None)
-        cert = services.add_certificate(request.user, supplier, upload=upload, **data)
+        upload = data.pop("file")
+        try:
+            cert = services.add_certificate(request.user, supplier, upload=upload, **data)
+        except ValidationError as exc:
+            # The scan's problems under the request's field name.
+            errors = getattr(exc, "message_dict", None)
+            if errors and "attachment" in errors:
+                raise serializers.ValidationError({"file": errors["attachment"]}) from exc
+            raise
         return Response(CertificateSerializer(cert).data, status=status.HTTP_201_CREATED)
 
 

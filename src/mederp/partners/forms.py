@@ -104,7 +104,8 @@ class CertificateForm(forms.Form):
     valid_from = forms.DateField(label=_("Valid from"), required=False, widget=_DATE)
     expires_on = forms.DateField(label=_("Expires on"), widget=_DATE)
     upload = forms.FileField(
-        label=_("Scan (PDF, PNG or JPEG)"), required=False, help_text=_("At most 20 MB")
+        label=_("Scan (PDF, PNG or JPEG)"),
+        help_text=_("Required: a certificate counts only with its scan. At most 20 MB."),
     )
 
 

@@ -45,11 +45,21 @@ def approved_entry(
 
 def current_certificates(supplier: Supplier) -> list[SupplierCertificate]:
     """For each certificate kind, the certificate that expires last (the one in force, or the
-    last one that was): an older expired certificate does not matter once it was renewed."""
+    last one that was): an older expired certificate does not matter once it was renewed.
+
+    Uses the supplier's prefetched certificates when there are (`suppliers()` prefetches
+    them: one query for a whole list page), else one query."""
+    prefetched = getattr(supplier, "_prefetched_objects_cache", {}).get("certificates")
+    if prefetched is not None:
+        certs = sorted(prefetched, key=lambda c: (c.kind, -c.expires_on.toordinal(), -c.id))
+    else:
+        certs = list(
+            SupplierCertificate.objects.filter(supplier=supplier).order_by(
+                "kind", "-expires_on", "-id"
+            )
+        )
     latest: dict[str, SupplierCertificate] = {}
-    for cert in SupplierCertificate.objects.filter(supplier=supplier).order_by(
-        "kind", "-expires_on", "-id"
-    ):
+    for cert in certs:
         latest.setdefault(cert.kind, cert)
     return list(latest.values())
 
@@ -96,7 +106,9 @@ def supplier_certificate_state(supplier: Supplier, on: dt.date | None = None) ->
 def suppliers(
     *, status: str = "", search: str = "", certificate: str = ""
 ) -> QuerySet[Supplier] | list[Supplier]:
-    qs = Supplier.objects.all().order_by("code")
+    """Suppliers with their certificates prefetched (the list's certificate state costs one
+    query per page, not one per supplier)."""
+    qs = Supplier.objects.all().order_by("code").prefetch_related("certificates")
     if status:
         qs = qs.filter(status=status)
     if search:
@@ -104,22 +116,8 @@ def suppliers(
             Q(code__icontains=search) | Q(name__icontains=search) | Q(name_zh__icontains=search)
         )
     if certificate:
-        return [s for s in qs.prefetch_related("certificates") if _cert_state_of(s) == certificate]
+        return [s for s in qs if (supplier_certificate_state(s) or "none") == certificate]
     return qs
-
-
-def _cert_state_of(supplier: Supplier) -> str:
-    # Uses the prefetched certificates (one query for the whole list).
-    latest: dict[str, SupplierCertificate] = {}
-    for cert in sorted(
-        supplier.certificates.all(), key=lambda c: (c.expires_on, c.id), reverse=True
-    ):
-        latest.setdefault(cert.kind, cert)
-    states = {certificate_state(c.expires_on) for c in latest.values()}
-    for state in ("expired", "expiring", "valid"):
-        if state in states:
-            return state
-    return "none"
 
 
 def customers(*, status: str = "", kind: str = "", search: str = "") -> QuerySet[Customer]:

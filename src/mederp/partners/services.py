@@ -42,6 +42,11 @@ from mederp.partners.models import (
     SupplierStatusChange,
 )
 
+
+class CertificateFileAltered(Exception):
+    """The stored file of a certificate no longer has the SHA-256 recorded at upload."""
+
+
 MANAGE_SUPPLIERS = "partners.manage_suppliers"
 QUALIFY_SUPPLIERS = "partners.qualify_suppliers"
 MANAGE_CUSTOMERS = "partners.manage_customers"
@@ -317,7 +322,9 @@ def add_certificate(
     upload: Any = None,
 ) -> SupplierCertificate:
     """Record a certificate (a renewal is a new certificate of the same kind: the latest one
-    counts). The scanned certificate is stored as its attachment."""
+    counts). The scanned certificate is required and stored as its attachment: a certificate
+    without its scan does not count (otherwise anyone recording certificates could clear the
+    expired-certificate block by typing a number and a date)."""
     authorize(actor, MANAGE_SUPPLIERS)
     if kind not in CertificateKind.values:
         raise ValidationError({"kind": _("Unknown certificate kind.")})
@@ -325,6 +332,15 @@ def add_certificate(
         raise ValidationError({"expires_on": _("Give the expiry date.")})
     if valid_from is not None and valid_from > expires_on:
         raise ValidationError({"valid_from": _("A certificate cannot expire before it is valid.")})
+    if upload is None:
+        raise ValidationError(
+            {
+                "attachment": _(
+                    "Attach the scanned certificate (PDF, PNG or JPEG): a certificate is "
+                    "recorded only with its scan."
+                )
+            }
+        )
     cert = SupplierCertificate(
         supplier=supplier,
         kind=kind,
@@ -336,12 +352,11 @@ def add_certificate(
     )
     _full_clean(cert)
     cert.save()
-    if upload is not None:
-        try:
-            cert.attachment = attachments.store(actor, upload, obj=cert)
-        except ValidationError as exc:
-            raise ValidationError({"attachment": exc.messages}) from exc
-        cert.save(update_fields=["attachment"])
+    try:
+        cert.attachment = attachments.store(actor, upload, obj=cert)
+    except ValidationError as exc:
+        raise ValidationError({"attachment": exc.messages}) from exc
+    cert.save(update_fields=["attachment"])
     audit.record("create", cert, changes=audit.diff(None, cert), actor=actor, site=None)
     return cert
 
@@ -370,9 +385,66 @@ def _contact_person(
     )
 
 
+def _primary_links(links: Any, primary: bool) -> list[Any]:
+    """The current primary contact links, locked, when a new primary contact is coming."""
+    return list(links.select_for_update().filter(primary=True)) if primary else []
+
+
+def _demote(actor: Any, links: list[Any], new_primary: Any) -> None:
+    """The previous primary contacts stop being primary, each with its own ledger entry that
+    names the link that replaced it (the person's name stays out of the ledger)."""
+    for link in links:
+        before = audit.snapshot(link)
+        link.primary = False
+        link.save(update_fields=["primary"])
+        audit.record(
+            "update",
+            link,
+            changes=audit.diff(before, link),
+            reason=_("Replaced as primary contact by contact link %(id)s.")
+            % {"id": new_primary.pk},
+            actor=actor,
+            site=None,
+        )
+
+
 def _check_role(role: str) -> None:
     if role not in ContactRole.values:
         raise ValidationError({"role": _("Unknown contact role.")})
+
+
+@transaction.atomic
+def certificate_file(actor: Any, cert: SupplierCertificate) -> Any:
+    """The certificate's stored scan, for download: the file's SHA-256 is checked against the
+    one recorded at upload and the download is recorded in the ledger (an `export`).
+
+    Raises `CertificateFileAltered` when the stored file no longer matches its hash: it is not
+    served (the refusal is logged by the caller)."""
+    authorize(actor, "partners.view")
+    attachment = cert.attachment
+    if attachment is None:
+        raise ValidationError(_("This certificate has no file."))
+    if not attachments.verify_file(attachment):
+        raise CertificateFileAltered(
+            _(
+                "The stored file of certificate %(number)s does not match the checksum recorded "
+                "at upload: it was changed or damaged and is not served. Tell your "
+                "administrator."
+            )
+            % {"number": cert.number}
+        )
+    audit.record(
+        "export",
+        cert,
+        changes={
+            "file": [None, attachment.name],
+            "sha256": [None, attachment.sha256],
+            "size": [None, attachment.size],
+        },
+        actor=actor,
+        site=None,
+    )
+    return attachment
 
 
 @transaction.atomic
@@ -400,12 +472,12 @@ def add_supplier_contact(
         phone=phone,
         email=email,
     )
-    if primary:
-        SupplierContact.objects.filter(supplier=supplier, primary=True).update(primary=False)
+    demoted = _primary_links(SupplierContact.objects.filter(supplier=supplier), primary)
     link = SupplierContact.objects.create(
         supplier=supplier, person=person, role=role, primary=primary
     )
     audit.record("create", link, changes=audit.diff(None, link), actor=actor, site=None)
+    _demote(actor, demoted, link)
     return link
 
 
@@ -544,10 +616,10 @@ def add_customer_contact(
         phone=phone,
         email=email,
     )
-    if primary:
-        CustomerContact.objects.filter(customer=customer, primary=True).update(primary=False)
+    demoted = _primary_links(CustomerContact.objects.filter(customer=customer), primary)
     link = CustomerContact.objects.create(
         customer=customer, person=person, role=role, primary=primary
     )
     audit.record("create", link, changes=audit.diff(None, link), actor=actor, site=None)
+    _demote(actor, demoted, link)
     return link

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import structlog
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -30,6 +31,8 @@ from mederp.identity.authz import authorize, has_perm
 from mederp.partners import forms, imports, scorecard, selectors, services
 from mederp.partners.models import Customer, Supplier, SupplierCertificate
 
+log = structlog.get_logger(__name__)
+_NO_STORE = {"Cache-Control": "no-store"}
 View = Callable[..., HttpResponseBase]
 SUPPLIER_TABS = (
     ("details", gettext_lazy("Details")),
@@ -65,8 +68,10 @@ def requires(perm: str) -> Callable[[View], View]:
     return decorate
 
 
-def _errors_to_form(form: Form, exc: ValidationError) -> None:
+def _errors_to_form(form: Form, exc: ValidationError, fields: dict[str, str] | None = None) -> None:
+    """A service's errors on the form: on the field (renamed through `fields`) when it has it."""
     for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+        field = (fields or {}).get(field, field)
         form.add_error(field if field in form.fields else None, errors)
 
 
@@ -281,7 +286,7 @@ def supplier_certificate_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.add_certificate(request.user, supplier, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            _errors_to_form(form, exc, {"attachment": "upload"})
         else:
             messages.success(request, _("Certificate recorded."))
             return redirect(f"{_url('partners:supplier', supplier.pk)}?tab=certificates")
@@ -294,7 +299,18 @@ def certificate_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     cert = SupplierCertificate.objects.select_related("attachment").filter(pk=pk).first()
     if cert is None or cert.attachment is None:
         raise Http404(_("No such certificate file."))
-    attachment = cert.attachment
+    try:
+        attachment = services.certificate_file(request.user, cert)
+    except services.CertificateFileAltered as exc:
+        log.error(
+            "certificate_file_altered",
+            certificate=cert.pk,
+            attachment=str(cert.attachment.pk),
+            expected_sha256=cert.attachment.sha256,
+        )
+        return HttpResponse(
+            str(exc), status=409, content_type="text/plain; charset=utf-8", headers=_NO_STORE
+        )
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
