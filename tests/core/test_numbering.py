@@ -40,7 +40,6 @@ def test_a_rolled_back_number_is_given_again() -> None:
         assert next_number("PO", year=2026) == "PO-2026-00002"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_is_refused() -> None:
+def test_outside_a_transaction_is_refused(ledger_transactional_db: None) -> None:
     with pytest.raises(RuntimeError, match="inside the transaction"):
         next_number("PO")
