@@ -100,6 +100,9 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     # The declarations as they are now (never cached, so a reclassified field takes effect at
     # once); `field_class` reads the same mapping and treats an undeclared field as RESTRICTED.
     declarations = declared(model)
+    # `audit_fingerprint`: fields that are not personal data but must not be readable by every
+    # holder of audit.view_trail either (prices: commercial terms).
+    hidden: frozenset[str] = getattr(model, "audit_fingerprint", frozenset())
     out: dict[str, Any] = {}
     for name, attname, hook in _fields(model):
         if hook is not None:
@@ -112,9 +115,7 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
         if name == "password":
             # The hash is not a secret to the ledger, but it is of no use to a reader either.
             out[name] = None if not raw else {REDACTED: fingerprint(raw)}
-        elif decl is None or decl.restricted or name in getattr(model, "audit_fingerprint", ()):
-            # `audit_fingerprint`: fields that are not personal data but must not be readable
-            # by every holder of audit.view_trail either (prices: commercial terms).
+        elif decl is None or decl.restricted or name in hidden:
             out[name] = None if raw in (None, "") else {REDACTED: fingerprint(raw)}
         elif type(raw) in _SCALARS:
             out[name] = raw
