@@ -21,6 +21,7 @@ from mederp.core import attachments
 from mederp.data import services as data_services
 from mederp.data.models import Person
 from mederp.identity.authz import authorize
+from mederp.identity.authz import user_or_none as _user
 from mederp.identity.models import Site
 from mederp.items.choices import ItemStatus
 from mederp.items.models import Item
@@ -63,10 +64,6 @@ CUSTOMER_FIELDS = (
     "licence_no",
     "licence_expires_on",
 )
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def _reason(reason: str | None, message: str) -> str:
@@ -462,20 +459,50 @@ def add_supplier_contact(
     """The person's data go to an encrypted `data.Person` (needs people.manage at its site);
     the link records only who is whose contact."""
     authorize(actor, MANAGE_SUPPLIERS)
+    link: SupplierContact = _add_contact(
+        actor,
+        SupplierContact,
+        {"supplier": supplier},
+        kind=Person.Kind.SUPPLIER,
+        organisation=supplier.name,
+        name=name,
+        role=role,
+        phone=phone,
+        email=email,
+        primary=primary,
+        site=site,
+    )
+    return link
+
+
+def _add_contact(
+    actor: Any,
+    link_model: Any,
+    owner: dict[str, Any],
+    *,
+    kind: str,
+    organisation: str,
+    name: str,
+    role: str,
+    phone: str,
+    email: str,
+    primary: bool,
+    site: Site | None,
+) -> Any:
+    """Supplier and customer contacts alike: the encrypted person, the link, its ledger entry
+    and the demotion of the previous primary contact (the caller authorizes)."""
     _check_role(role)
     person = _contact_person(
         actor,
-        kind=Person.Kind.SUPPLIER,
-        organisation=supplier.name,
+        kind=kind,
+        organisation=organisation,
         site=site,
         name=name,
         phone=phone,
         email=email,
     )
-    demoted = _primary_links(SupplierContact.objects.filter(supplier=supplier), primary)
-    link = SupplierContact.objects.create(
-        supplier=supplier, person=person, role=role, primary=primary
-    )
+    demoted = _primary_links(link_model.objects.filter(**owner), primary)
+    link = link_model.objects.create(**owner, person=person, role=role, primary=primary)
     audit.record("create", link, changes=audit.diff(None, link), actor=actor, site=None)
     _demote(actor, demoted, link)
     return link
@@ -606,20 +633,17 @@ def add_customer_contact(
     site: Site | None = None,
 ) -> CustomerContact:
     authorize(actor, MANAGE_CUSTOMERS)
-    _check_role(role)
-    person = _contact_person(
+    link: CustomerContact = _add_contact(
         actor,
+        CustomerContact,
+        {"customer": customer},
         kind=Person.Kind.CUSTOMER,
         organisation=customer.name,
-        site=site,
         name=name,
+        role=role,
         phone=phone,
         email=email,
+        primary=primary,
+        site=site,
     )
-    demoted = _primary_links(CustomerContact.objects.filter(customer=customer), primary)
-    link = CustomerContact.objects.create(
-        customer=customer, person=person, role=role, primary=primary
-    )
-    audit.record("create", link, changes=audit.diff(None, link), actor=actor, site=None)
-    _demote(actor, demoted, link)
     return link
