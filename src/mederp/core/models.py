@@ -84,3 +84,11 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def user_fk(**kwargs: Any) -> Any:
+    """A reference to the user who did something to a record (created, approved, counted):
+    protected, so the person behind a regulated record can never be deleted from under it."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", **kwargs
+    )

@@ -22,14 +22,11 @@ from mederp.data.fields import BlindIndexField, KeyedHashField, keyed_hash
 from mederp.data.models import DataKey, EncryptedModel, Person, ShredRequest
 from mederp.data.selectors import EXPORT_PERM, PersonFilter, apply_filter, people_visible_to
 from mederp.identity.authz import authorize, has_perm
+from mederp.identity.authz import user_or_none as _user
 from mederp.identity.models import Site
 
 EDITABLE = ("kind", "organisation", "name", "phone", "email", "birth_date", "notes", "preferences")
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def _require_reason(reason: str, message: str) -> str:

@@ -107,3 +107,8 @@ def authorize(user: Any, perm: str, site: Any = None) -> None:
         raise PermissionDenied(
             _("You do not have the permission %(perm)s%(where)s.") % {"perm": perm, "where": where}
         )
+
+
+def user_or_none(actor: Any) -> Any:
+    """The user to store as created_by / approved_by: None for the SYSTEM actor (jobs, CLI)."""
+    return actor if getattr(actor, "pk", None) is not None else None

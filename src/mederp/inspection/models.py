@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mederp.core.classification import INTERNAL
+from mederp.core.models import user_fk
 from mederp.core.querysets import SiteScopedManager
 from mederp.inspection.choices import (
     CharacteristicKind,
@@ -17,12 +17,6 @@ from mederp.inspection.choices import (
     InspectionStatus,
     PlanStatus,
 )
-
-
-def _user_fk(**kwargs: Any) -> Any:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", **kwargs
-    )
 
 
 class InspectionPlan(models.Model):
@@ -41,9 +35,9 @@ class InspectionPlan(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = _user_fk(null=True, blank=True)
+    created_by = user_fk(null=True, blank=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    updated_by = _user_fk(null=True, blank=True)
+    updated_by = user_fk(null=True, blank=True)
 
     data_domain = "quality"
     data_retention = "device-lifetime"
@@ -156,13 +150,13 @@ class Inspection(models.Model):
         _("disposition"), max_length=10, choices=Disposition.choices, blank=True
     )
     disposition_reason = models.TextField(_("disposition reason"), blank=True)
-    inspected_by = _user_fk(null=True, blank=True)
+    inspected_by = user_fk(null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    approved_by = _user_fk(null=True, blank=True)
+    approved_by = user_fk(null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = _user_fk(null=True, blank=True)
+    created_by = user_fk(null=True, blank=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     objects = SiteScopedManager()
@@ -222,7 +216,7 @@ class InspectionResult(models.Model):
     )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
     recorded_at = models.DateTimeField(_("recorded"))
-    recorded_by = _user_fk(null=True, blank=True)
+    recorded_by = user_fk(null=True, blank=True)
 
     data_domain = "quality"
     data_retention = "device-lifetime"

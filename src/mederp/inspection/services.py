@@ -35,6 +35,7 @@ from mederp.access import sod
 from mederp.access.refusals import audited_refusals
 from mederp.core.numbering import next_number
 from mederp.identity.authz import authorize
+from mederp.identity.authz import user_or_none as _user
 from mederp.inspection import sampling
 from mederp.inspection.choices import (
     CharacteristicKind,
@@ -50,10 +51,6 @@ from mederp.inventory.models import Lot
 MANAGE = "inspection.manage_plans"
 PERFORM = "inspection.perform"
 APPROVE = "inspection.approve_deviation"
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def _required(value: str, field: str, message: str) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mederp.core.classification import INTERNAL
+from mederp.core.models import user_fk
 from mederp.core.querysets import SiteScopedManager, SiteScopedQuerySet
 from mederp.inventory.choices import (
     CountStatus,
@@ -27,12 +27,6 @@ from mederp.inventory.choices import (
     SerialStatus,
 )
 from mederp.items.choices import StorageCondition
-
-
-def _user_fk(**kwargs: Any) -> Any:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", **kwargs
-    )
 
 
 class Location(models.Model):
@@ -113,9 +107,9 @@ class Lot(models.Model):
     status_reason = models.CharField(_("status reason"), max_length=300, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = _user_fk(null=True, blank=True)
+    created_by = user_fk(null=True, blank=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    updated_by = _user_fk(null=True, blank=True)
+    updated_by = user_fk(null=True, blank=True)
 
     objects = SiteScopedManager()
 
@@ -278,7 +272,7 @@ class StockMove(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     reference = models.CharField(_("reference"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("time"))
-    created_by = _user_fk(null=True, blank=True)
+    created_by = user_fk(null=True, blank=True)
 
     objects = StockMoveManager()
 
@@ -390,13 +384,13 @@ class CycleCount(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = _user_fk(null=True, blank=True)
+    created_by = user_fk(null=True, blank=True)
     counted_at = models.DateTimeField(_("counted"), null=True, blank=True)
-    counted_by = _user_fk(null=True, blank=True)
+    counted_by = user_fk(null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    submitted_by = _user_fk(null=True, blank=True)
+    submitted_by = user_fk(null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
-    approved_by = _user_fk(null=True, blank=True)
+    approved_by = user_fk(null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = SiteScopedManager()
@@ -446,7 +440,7 @@ class CycleCountLine(models.Model):
     )
     reason = models.CharField(_("reason for difference"), max_length=300, blank=True)
     # who entered the counted quantity now on the line (a reason alone does not change it)
-    counted_by = _user_fk(null=True, blank=True, verbose_name=_("counted by"))
+    counted_by = user_fk(null=True, blank=True, verbose_name=_("counted by"))
 
     data_domain = "inventory"
     data_classification: ClassVar[dict[str, Any]] = {

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from mederp import audit
 from mederp.core.numbering import next_number
 from mederp.identity.authz import authorize
+from mederp.identity.authz import user_or_none as _user
 from mederp.identity.models import Site
 from mederp.inventory.choices import (
     LocationKind,
@@ -64,10 +65,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 EDITABLE_LOCATION = ("name", "kind", "storage_condition", "active", "parent")
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def _reason(reason: str, message: str) -> str:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from mederp import audit
 from mederp.identity.authz import authorize
+from mederp.identity.authz import user_or_none as _user
 from mederp.items.choices import ItemStatus, NmpaClass
 from mederp.items.models import Item, UnitOfMeasure, UomConversion
 
@@ -55,10 +56,6 @@ ITEM_FIELDS: tuple[str, ...] = (
 LOCKED_WHEN_RELEASED: frozenset[str] = frozenset({"code", "uom"})
 # Lots (and serials) are recorded as the item was tracked: once one exists these stay put.
 LOCKED_WITH_LOTS: frozenset[str] = frozenset({"tracking", "implantable"})
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def _reason(reason: str | None, message: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mederp.core.classification import CONFIDENTIAL, INTERNAL
+from mederp.core.models import user_fk
 from mederp.partners.choices import (
     CertificateKind,
     ContactRole,
@@ -28,12 +28,6 @@ _AUDIT_COLUMNS: dict[str, Any] = {
 }
 
 
-def _user_fk(**kwargs: Any) -> Any:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", **kwargs
-    )
-
-
 class Supplier(models.Model):
     code = models.CharField(_("supplier code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -50,9 +44,9 @@ class Supplier(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = _user_fk(null=True, blank=True)
+    created_by = user_fk(null=True, blank=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    updated_by = _user_fk(null=True, blank=True)
+    updated_by = user_fk(null=True, blank=True)
 
     data_domain = "commercial"
     data_retention = "supplier-lifetime"
@@ -92,7 +86,7 @@ class SupplierStatusChange(models.Model):
     )
     to_status = models.CharField(_("to"), max_length=12, choices=SupplierStatus.choices)
     reason = models.TextField(_("reason"))
-    changed_by = _user_fk(null=True)
+    changed_by = user_fk(null=True)
     changed_at = models.DateTimeField(_("changed"))
 
     data_domain = "commercial"
@@ -136,13 +130,13 @@ class ApprovedSupplierItem(models.Model):
     manufacturer_part_no = models.CharField(_("manufacturer part number"), max_length=60)
     active = models.BooleanField(_("active"), default=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
-    approved_by = _user_fk(null=True, blank=True)
+    approved_by = user_fk(null=True, blank=True)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = _user_fk(null=True, blank=True)
+    created_by = user_fk(null=True, blank=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    updated_by = _user_fk(null=True, blank=True)
+    updated_by = user_fk(null=True, blank=True)
 
     data_domain = "commercial"
     data_retention = "supplier-lifetime"
@@ -191,7 +185,7 @@ class SupplierCertificate(models.Model):
         verbose_name=_("attachment"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = _user_fk(null=True, blank=True)
+    created_by = user_fk(null=True, blank=True)
 
     data_domain = "commercial"
     data_retention = "supplier-lifetime"
@@ -267,9 +261,9 @@ class Customer(models.Model):
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = _user_fk(null=True, blank=True)
+    created_by = user_fk(null=True, blank=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    updated_by = _user_fk(null=True, blank=True)
+    updated_by = user_fk(null=True, blank=True)
 
     data_domain = "commercial"
     data_retention = "customer-lifetime"

@@ -5,20 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mederp.core.classification import CONFIDENTIAL, INTERNAL
+from mederp.core.models import user_fk
 from mederp.core.querysets import SiteScopedManager
 from mederp.purchasing.choices import PoStatus
-
-
-def _user_fk(**kwargs: Any) -> Any:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", **kwargs
-    )
 
 
 class PurchaseOrder(models.Model):
@@ -42,14 +36,14 @@ class PurchaseOrder(models.Model):
     )
     notes = models.TextField(_("notes"), blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    submitted_by = _user_fk(null=True, blank=True)
+    submitted_by = user_fk(null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
-    approved_by = _user_fk(null=True, blank=True)
+    approved_by = user_fk(null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = _user_fk(null=True, blank=True)
+    created_by = user_fk(null=True, blank=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    updated_by = _user_fk(null=True, blank=True)
+    updated_by = user_fk(null=True, blank=True)
 
     objects = SiteScopedManager()
 
@@ -196,7 +190,7 @@ class Receipt(models.Model):
     )
     on_time = models.BooleanField(_("on time"))
     received_at = models.DateTimeField(_("received"))
-    received_by = _user_fk(null=True, blank=True)
+    received_by = user_fk(null=True, blank=True)
 
     objects = SiteScopedManager()
 

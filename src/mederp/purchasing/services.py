@@ -38,6 +38,7 @@ from mederp.access.refusals import audited_refusals
 from mederp.audit.changes import REDACTED, fingerprint
 from mederp.core.numbering import next_number
 from mederp.identity.authz import authorize
+from mederp.identity.authz import user_or_none as _user
 from mederp.inventory import services as inventory
 from mederp.inventory.choices import LocationKind
 from mederp.inventory.models import Location
@@ -59,10 +60,6 @@ Q4 = Decimal("0.0001")
 EDITABLE_ORDER = ("order_date", "currency", "notes")
 EDITABLE_LINE = ("quantity", "uom", "unit_price", "due_date")
 RECEIVABLE = (PoStatus.APPROVED, PoStatus.PARTIALLY_RECEIVED)
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def _reason(reason: str, message: str) -> str:
