@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -108,9 +107,7 @@ def test_filters(
     client: Client, site_a: Any, site_b: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     alice = make_user(username="alice")
-    monkeypatch.setattr(
-        ledger, "timezone", SimpleNamespace(now=lambda: dt.datetime(2026, 3, 1, 17, tzinfo=dt.UTC))
-    )
+    monkeypatch.setattr(ledger, "clock", lambda: dt.datetime(2026, 3, 1, 17, tzinfo=dt.UTC))
     e1 = record("update", site=site_a, actor=alice, object_type="test.lot", object_id="7")
     monkeypatch.undo()
     e2 = record("create", site=site_a, reason="First receipt")
@@ -136,9 +133,7 @@ def test_filters(
 def test_dates_follow_the_users_time_zone(
     client: Client, site_a: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        ledger, "timezone", SimpleNamespace(now=lambda: dt.datetime(2026, 3, 2, 3, tzinfo=dt.UTC))
-    )
+    monkeypatch.setattr(ledger, "clock", lambda: dt.datetime(2026, 3, 2, 3, tzinfo=dt.UTC))
     e = record(site=site_a)  # 2 March in UTC and at the site (Shanghai), 22:00 on 1 March in NY
     monkeypatch.undo()
     viewer = make_user("qa_specialist", site_a)

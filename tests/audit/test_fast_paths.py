@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import orjson
 import pytest
 from django.db import connection
 
 from mederp import audit
 from mederp.audit import ledger
+from mederp.audit.canonical import format_ts
 from mederp.audit.models import AuditEntry
 from mederp.audit.verify import verify_ledger
 
@@ -37,7 +39,7 @@ def test_returned_entry_equals_the_stored_one(site_a: Any) -> None:
 
 def test_a_whole_second_timestamp_is_stored_as_django_would(site_a: Any) -> None:
     whole = dt.datetime(2026, 3, 1, 8, 0, 0, tzinfo=dt.UTC)
-    with mock.patch.object(ledger.timezone, "now", return_value=whole):
+    with mock.patch.object(ledger, "clock", return_value=whole):
         entry = audit.record("update", site_a, reason="on the second")
     with connection.cursor() as cur:
         cur.execute("SELECT created_at || '' FROM audit_auditentry WHERE seq = %s", [entry.seq])
@@ -46,6 +48,46 @@ def test_a_whole_second_timestamp_is_stored_as_django_would(site_a: Any) -> None
         assert stored == connection.ops.adapt_datetimefield_value(whole)
     assert AuditEntry.objects.get(seq=entry.seq).created_at == whole
     assert '"created_at":"2026-03-01T08:00:00.000000Z"' in entry.payload
+    assert verify_ledger().ok
+
+
+def test_payload_keys_inside_the_values_do_not_confuse_the_append(site_a: Any) -> None:
+    """On PostgreSQL the database fills the time and the number into the payload: text that
+    looks like those keys, in the changes or in a reason, must stay where it is."""
+    tricky = '"created_at":"","seq":0,'
+    entry = audit.record(
+        "update",
+        site_a,
+        changes={"created_at": ["", tricky], "seq": [0, 1], "nested": [{"seq": 0}, None]},
+        reason=tricky,
+        object_repr=tricky,
+    )
+    stored = AuditEntry.objects.get(seq=entry.seq)
+    body = orjson.loads(stored.payload)
+    assert body["seq"] == stored.seq == entry.seq
+    assert body["reason"] == body["object_repr"] == tricky
+    assert body["changes"]["created_at"] == ["", tricky]
+    assert body["changes"]["seq"] == [0, 1]
+    assert body["created_at"] == format_ts(stored.created_at)
+    assert entry.payload == stored.payload
+    assert verify_ledger().ok
+
+
+def test_times_follow_sequence_numbers(site_a: Any) -> None:
+    entries = [audit.record("update", site_a, reason=str(i)) for i in range(20)]
+    stored = list(AuditEntry.objects.filter(seq__gte=entries[0].seq).values_list("created_at"))
+    assert [e.seq for e in entries] == list(range(entries[0].seq, entries[0].seq + 20))
+    assert stored == sorted(stored)
+    assert [e.created_at for e in entries] == [s for (s,) in stored]
+
+
+def test_a_missing_head_row_is_recreated_at_the_last_entry(site_a: Any) -> None:
+    first = audit.record("update", site_a, reason="before")
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM audit_ledgerhead")
+    second = audit.record("update", site_a, reason="after")
+    assert second.seq == first.seq + 1
+    assert audit.record("update", site_a, reason="next").seq == first.seq + 2
     assert verify_ledger().ok
 
 

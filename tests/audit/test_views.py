@@ -35,7 +35,7 @@ def record(action: str = "update", *, site: Any = None, actor: Any = None, **kw:
 
 def at(moment: dt.datetime, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the ledger stamp the next entries with `moment`."""
-    monkeypatch.setattr(ledger, "timezone", SimpleNamespace(now=lambda: moment))
+    monkeypatch.setattr(ledger, "clock", lambda: moment)
 
 
 def seqs(response: Any) -> list[int]:

@@ -37,7 +37,7 @@ PAYLOAD_COLUMNS = (
 _ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 
 
-def _ascii_keys(value: Any) -> bool:
+def ascii_keys(value: Any) -> bool:
     """No float anywhere, and every object key an ASCII string (iterative: this runs for
     every ledger entry)."""
     stack = [value]
@@ -65,7 +65,7 @@ def canonical_bytes(value: Any, *, checked: bool = False) -> bytes:
     UTF-16 code units) goes through the reference implementation. A property test holds the
     two to the same output.
     """
-    if checked or _ascii_keys(value):
+    if checked or ascii_keys(value):
         try:
             return orjson.dumps(value, option=_ORJSON_OPTIONS)
         except orjson.JSONEncodeError:
@@ -74,7 +74,11 @@ def canonical_bytes(value: Any, *, checked: bool = False) -> bytes:
 
 
 def format_ts(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """RFC 3339 in UTC with microseconds: 2026-03-01T08:00:00.000000Z."""
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    # isoformat(): a fraction of strftime's cost, and four-digit years as RFC 3339 wants.
+    return value.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def build_payload(columns: dict[str, Any]) -> bytes:
@@ -83,7 +87,7 @@ def build_payload(columns: dict[str, Any]) -> bytes:
     body["v"] = PAYLOAD_VERSION
     # Every top-level value is a string, an integer or null by construction; only the changes
     # can hold arbitrary structure.
-    return canonical_bytes(body, checked=_ascii_keys(body["changes"]))
+    return canonical_bytes(body, checked=ascii_keys(body["changes"]))
 
 
 def entry_leaf_hash(payload: bytes) -> str:

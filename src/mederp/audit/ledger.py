@@ -4,67 +4,59 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.utils import timezone
+from django.db.models.base import ModelState
 
-from mederp.audit.canonical import PAYLOAD_COLUMNS, build_payload
+from mederp.audit.canonical import PAYLOAD_COLUMNS, PAYLOAD_VERSION, ascii_keys, canonical_bytes
 from mederp.audit.models import AuditEntry, LedgerHead
 from mederp.core import context
 
-_MAX = {"object_repr": 300, "actor_name": 200, "actor_username": 150, "object_id": 64}
 
-
-def _create_head() -> int:
+def _create_head() -> None:
     """The head row is missing (created by migration 0002, so only on a damaged install):
-    recreate it after the last entry. The head row's lock, held until our transaction ends,
-    is what keeps numbers gap-free: a rolled-back writer gives its number back."""
+    recreate it at the last entry. The head row's lock, held until our transaction ends, is
+    what keeps numbers gap-free: a rolled-back writer gives its number back."""
     last = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-    LedgerHead.objects.create(id=1, last_seq=last + 1)
-    return last + 1
+    LedgerHead.objects.create(id=1, last_seq=last)
 
 
-def _actor_columns(actor: Any, username: str | None) -> dict[str, Any]:
+# Text longer than its column is cut to fit (PostgreSQL would refuse it, SQLite keep it whole).
+_LIMIT: dict[str, int] = {
+    f.name: f.max_length
+    for f in AuditEntry._meta.concrete_fields
+    if f.name in {"actor_username", "actor_name", "object_id", "object_repr"} and f.max_length
+}
+_USER = AuditEntry.ActorType.USER.value
+_SYSTEM = AuditEntry.ActorType.SYSTEM.value
+_SYSTEM_ACTOR = (_SYSTEM, None, "system", "")
+
+
+def _actor_columns(actor: Any, username: str | None) -> tuple[str, int | None, str, str]:
+    """(actor_type, actor_id, actor_username, actor_name)."""
     if actor is None:
         if username is not None:
-            return {
-                "actor_type": AuditEntry.ActorType.ANONYMOUS.value,
-                "actor_id": None,
-                "actor_username": username,
-                "actor_name": "",
-            }
-        return {
-            "actor_type": AuditEntry.ActorType.SYSTEM.value,
-            "actor_id": None,
-            "actor_username": "system",
-            "actor_name": "",
-        }
-    kind = getattr(actor, "audit_actor_type", AuditEntry.ActorType.USER.value)
-    if kind == AuditEntry.ActorType.SYSTEM.value:
-        return {"actor_type": kind, "actor_id": None, "actor_username": "system", "actor_name": ""}
-    return {
-        "actor_type": kind,
-        "actor_id": int(actor.pk),
-        "actor_username": str(getattr(actor, "username", "") or getattr(actor, "name", "")),
-        "actor_name": str(getattr(actor, "full_name", "") or ""),
-    }
+            return (AuditEntry.ActorType.ANONYMOUS.value, None, username, "")
+        return _SYSTEM_ACTOR
+    kind = getattr(actor, "audit_actor_type", _USER)
+    if kind == _SYSTEM:
+        return _SYSTEM_ACTOR
+    return (
+        kind,
+        int(actor.pk),
+        str(getattr(actor, "username", "") or getattr(actor, "name", "")),
+        str(getattr(actor, "full_name", "") or ""),
+    )
 
 
-def _object_columns(
-    obj: Any, object_type: str | None, object_id: Any, object_repr: Any
-) -> dict[str, str]:
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = obj.pk if object_id is None else object_id
-        object_repr = str(obj) if object_repr is None else object_repr
-    return {
-        "object_type": object_type or "",
-        "object_id": "" if object_id is None else str(object_id),
-        "object_repr": "" if object_repr is None else str(object_repr),
-    }
+# A fixed clock for tests. None: entries take the database server's time on PostgreSQL (one
+# clock for every application server, read under the head row's lock, so times never go back
+# as sequence numbers go up) and the application's on SQLite (one host).
+clock: Callable[[], dt.datetime] | None = None
 
 
 _UNSET: Any = object()
@@ -88,56 +80,133 @@ def record(
     ctx = context.current()
     actor = ctx.actor if actor is _UNSET else actor
     site = ctx.site if site is _UNSET else site
-    columns: dict[str, Any] = {
-        **_actor_columns(actor, actor_username),
+    actor_type, actor_id, username, name = _actor_columns(actor, actor_username)
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = obj.pk if object_id is None else object_id
+        object_repr = str(obj) if object_repr is None else object_repr
+    # In payload order (PAYLOAD_COLUMNS); seq and created_at are set under the head row's lock.
+    row: dict[str, Any] = {
+        "seq": 0,
+        "created_at": None,
+        "actor_type": actor_type,
+        "actor_id": actor_id,
+        "actor_username": username[: _LIMIT["actor_username"]],
+        "actor_name": name[: _LIMIT["actor_name"]],
         "site_id": None if site is None else int(site.pk),
         "site_code": "" if site is None else str(site.code),
         "action": action,
-        **_object_columns(obj, object_type, object_id, object_repr),
+        "object_type": object_type or "",
+        "object_id": "" if object_id is None else str(object_id)[: _LIMIT["object_id"]],
+        "object_repr": "" if object_repr is None else str(object_repr)[: _LIMIT["object_repr"]],
         "changes": changes or {},
         "reason": (reason or "").strip(),
         "request_id": ctx.request_id,
         "ip": ctx.ip or "",
         "device_id": ctx.device_id or "",
     }
-    for name, limit in _MAX.items():
-        if len(columns[name]) > limit:
-            columns[name] = columns[name][:limit]
     conn = connections[DEFAULT_DB_ALIAS]
     if conn.in_atomic_block:
-        return _append(conn, columns)
+        return _append(conn, row)
     with transaction.atomic():
-        return _append(conn, columns)
+        return _append(conn, row)
 
 
-def _append(conn: Any, columns: dict[str, Any]) -> AuditEntry:
-    head_sql, insert_sql = _statements(conn.vendor)
-    # One cursor for both statements. A plain INSERT with values prepared by hand: the model
-    # save machinery costs more than the whole ledger logic, and the ledger is on the path of
-    # every business change.
-    with conn.cursor() as cur:
-        cur.execute(head_sql)
-        head = cur.fetchone()
-        seq = int(head[0]) if head is not None else _create_head()
-        now = timezone.now()
-        columns["seq"] = seq
-        columns["created_at"] = now
-        payload = build_payload(columns)
-        values = [columns[name] for name in PAYLOAD_COLUMNS]
-        values[_CHANGES] = orjson.dumps(columns["changes"]).decode("utf-8")
-        values[_CREATED] = (
-            # What Django's adapter stores on SQLite with a UTC database time zone, cheaper.
-            str(now.replace(tzinfo=None))
-            if conn.vendor == "sqlite" and conn.timezone is dt.UTC and now.tzinfo is dt.UTC
-            else conn.ops.adapt_datetimefield_value(now)
-        )
-        text = payload.decode("utf-8")
-        leaf = _sha256(_LEAF_PREFIX + payload).hexdigest()
-        values += (text, leaf)
-        cur.execute(insert_sql, values)
-    return AuditEntry.from_db(
-        conn.alias, _INSERT_COLUMNS, [*(columns[n] for n in PAYLOAD_COLUMNS), text, leaf]
+def _append(conn: Any, row: dict[str, Any]) -> AuditEntry:
+    # The driver's own cursor, with the placeholders it takes: Django's cursor wrapper (query
+    # logging hooks, placeholder rewriting) costs more than the ledger logic, and the ledger is
+    # on the path of every business change. Errors still become Django's exceptions, and a
+    # broken transaction is still refused, as through the wrapper.
+    conn.validate_no_broken_transaction()
+    with conn.wrap_database_errors:
+        cur = conn.connection.cursor()
+        try:
+            if conn.vendor == "postgresql":
+                text, leaf = _insert_postgresql(cur, row)
+            else:
+                text, leaf = _insert_sqlite(conn, cur, row)
+        finally:
+            cur.close()
+    # The entry as loading it would give, without Model.__init__'s per-field work (no model
+    # signal is connected to the ledger).
+    entry = AuditEntry.__new__(AuditEntry)
+    entry.__dict__.update(row, payload=text, leaf_hash=leaf)
+    state = entry._state = ModelState()
+    state.adding = False
+    state.db = conn.alias
+    return entry
+
+
+def _insert_sqlite(conn: Any, cur: Any, row: dict[str, Any]) -> tuple[str, str]:
+    """Two statements: take the next number from the head row, then insert the entry built
+    with it (in-process, so a statement costs microseconds)."""
+    head_sql, insert_sql = _statements("sqlite")
+    head = cur.execute(head_sql).fetchone()
+    if head is None:
+        _create_head()
+        head = cur.execute(head_sql).fetchone()
+    now = clock() if clock is not None else dt.datetime.now(dt.UTC)
+    row["seq"] = int(head[0])
+    row["created_at"] = now
+    changes = row["changes"]
+    # build_payload(row), with the time formatted once for the payload and the column.
+    iso = now.astimezone(dt.UTC).isoformat(sep=" ", timespec="microseconds")
+    body = row.copy()
+    body["created_at"] = iso[:10] + "T" + iso[11:26] + "Z"
+    body["v"] = PAYLOAD_VERSION
+    payload = canonical_bytes(body, checked=ascii_keys(changes))
+    text = payload.decode("utf-8")
+    leaf = _sha256(_LEAF_PREFIX + payload).hexdigest()
+    values = list(row.values())
+    values[_CHANGES] = orjson.dumps(changes).decode("utf-8")
+    values[_CREATED] = (
+        # What Django's adapter stores on SQLite with a UTC database time zone (str() of the
+        # naive time: no fraction on a whole second), cheaper.
+        (iso[:26] if now.microsecond else iso[:19])
+        if conn.timezone is dt.UTC
+        else conn.ops.adapt_datetimefield_value(now)
     )
+    values.append(text)
+    values.append(leaf)
+    cur.execute(insert_sql, values)
+    return text, leaf
+
+
+# The payload around the two values the database fills in. Keys are sorted and every top-level
+# value after "changes" is a scalar, so the last occurrence of each key is the top-level one
+# (inside a JSON string a quote is always escaped).
+_TS_HOLE = '"created_at":""'
+_SEQ_HOLE = '"seq":0,'
+
+
+def _insert_postgresql(cur: Any, row: dict[str, Any]) -> tuple[str, str]:
+    """One statement, so one round trip to the server: it takes the next number from the head
+    row and the time, completes the canonical payload with both, hashes it (RFC 9162 leaf) and
+    inserts the entry. A round trip costs more than all the rest of the ledger."""
+    changes = row["changes"]
+    body = row.copy()
+    body["created_at"] = ""
+    body["v"] = PAYLOAD_VERSION
+    text = canonical_bytes(body, checked=ascii_keys(changes)).decode("utf-8")
+    at = text.rindex(_TS_HOLE) + len(_TS_HOLE) - 1
+    seq_at = text.rindex(_SEQ_HOLE) + len(_SEQ_HOLE) - 2
+    values = list(row.values())[2:]  # seq and created_at come from the head row
+    values[_CHANGES - 2] = orjson.dumps(changes).decode("utf-8")
+    params = [
+        None if clock is None else clock(),
+        text[:at],
+        text[at:seq_at],
+        text[seq_at + 1 :],
+        *values,
+    ]
+    cur.execute(_statements("postgresql")[1], params)
+    done = cur.fetchone()
+    if done is None:
+        _create_head()
+        cur.execute(_statements("postgresql")[1], params)
+        done = cur.fetchone()
+    row["seq"], row["created_at"], text, leaf = done
+    return text, leaf
 
 
 _INSERT_COLUMNS = (*PAYLOAD_COLUMNS, "payload", "leaf_hash")
@@ -145,20 +214,35 @@ _CHANGES = _INSERT_COLUMNS.index("changes")
 _CREATED = _INSERT_COLUMNS.index("created_at")
 _LEAF_PREFIX = b"\x00"  # RFC 9162 leaf: SHA-256(0x00 || payload), as merkle.leaf_hash
 _sha256 = hashlib.sha256
+# The payload's time as format_ts writes it, and the leaf hash, computed by PostgreSQL.
+_PG_TS = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+_PG_LEAF = "encode(sha256('\\x00'::bytea || convert_to(payload, 'UTF8')), 'hex')"
 
 
 @cache
 def _statements(vendor: str) -> tuple[str, str]:
-    """The head UPDATE that takes the next number and the entry INSERT, built once."""
+    """The statements of an append, built once, with the placeholders of the vendor's driver:
+    on SQLite the head UPDATE that takes the next number and the INSERT; on PostgreSQL the one
+    statement doing both (the first item is unused there)."""
     qn = connection.ops.quote_name
     head = qn(LedgerHead._meta.db_table)
-    marks = ["%s"] * len(_INSERT_COLUMNS)
-    if vendor == "postgresql":
-        marks[_CHANGES] = "%s::jsonb"
     column = {f.name: str(f.column) for f in AuditEntry._meta.concrete_fields}
     names = ", ".join(qn(column[name]) for name in _INSERT_COLUMNS)
     table = qn(AuditEntry._meta.db_table)
+    take = f"UPDATE {head} SET last_seq = last_seq + 1 WHERE id = 1"  # noqa: S608
+    if vendor == "sqlite":
+        marks = ", ".join("?" * len(_INSERT_COLUMNS))
+        return (
+            f"{take} RETURNING last_seq",
+            f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+        )
+    rest = ["%s::jsonb" if n == "changes" else "%s" for n in _INSERT_COLUMNS[2:-2]]
     return (
-        f"UPDATE {head} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",  # noqa: S608
-        f"INSERT INTO {table} ({names}) VALUES ({', '.join(marks)})",  # noqa: S608
+        "",
+        f"WITH h AS ({take} RETURNING last_seq AS seq, "  # noqa: S608
+        "COALESCE(%s::timestamptz, clock_timestamp()) AS at), "
+        f"p AS (SELECT seq, at, %s || {_PG_TS} || %s || seq::text || %s AS payload FROM h) "
+        f"INSERT INTO {table} ({names}) "
+        f"SELECT seq, at, {', '.join(rest)}, payload, {_PG_LEAF} FROM p "
+        f"RETURNING {qn(column['seq'])}, {qn(column['created_at'])}, payload, leaf_hash",
     )
