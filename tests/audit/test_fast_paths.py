@@ -91,6 +91,38 @@ def test_a_missing_head_row_is_recreated_at_the_last_entry(site_a: Any) -> None:
     assert verify_ledger().ok
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_the_append_is_prepared_once_per_connection_unless_turned_off(site_a: Any) -> None:
+    def prepared() -> list[int]:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE %s",
+                ["WITH h AS (UPDATE%audit_auditentry%"],
+            )
+            return [n for (n,) in cur.fetchall()]
+
+    if connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        pytest.skip("turned off with MEDERP_DB_PREPARED_STATEMENTS=off")
+    connection.ensure_connection()
+    raw = connection.connection
+    audit.record("update", site_a, reason="first of its shape on this connection")
+    variants, before = len(prepared()), sum(prepared())
+    assert variants >= 1
+    for i in range(3):
+        audit.record("update", site_a, reason=str(i))
+    assert len(prepared()) == variants  # prepared once, then executed
+    assert sum(prepared()) == before + 3
+    raw.prepare_threshold = None  # as MEDERP_DB_PREPARED_STATEMENTS=off
+    try:
+        entry = audit.record("update", site_a, reason="not prepared")
+    finally:
+        raw.prepare_threshold = 5
+    assert sum(prepared()) == before + 3
+    assert AuditEntry.objects.get(seq=entry.seq).payload == entry.payload
+    assert verify_ledger().ok
+
+
 def test_sequence_is_the_primary_key(site_a: Any) -> None:
     assert AuditEntry._meta.pk.name == "seq"
     with connection.cursor() as cur:

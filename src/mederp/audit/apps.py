@@ -9,9 +9,15 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from mederp.audit import receivers  # noqa: F401
+        import mederp.audit
+        from mederp.audit import changes, ledger, receivers  # noqa: F401
 
         post_migrate.connect(_reinstall_triggers, sender=self)
+        # Once models are loaded, `audit.record` & co. are the functions themselves rather than
+        # the lazy wrappers: they are on the path of every business change.
+        mederp.audit.record = ledger.record  # type: ignore[assignment]
+        mederp.audit.snapshot = changes.snapshot
+        mederp.audit.diff = changes.diff
 
 
 def _reinstall_triggers(using: str = "default", **kwargs: object) -> None:

@@ -119,10 +119,11 @@ def _append(conn: Any, row: dict[str, Any]) -> AuditEntry:
     # broken transaction is still refused, as through the wrapper.
     conn.validate_no_broken_transaction()
     with conn.wrap_database_errors:
-        cur = conn.connection.cursor()
+        raw = conn.connection
+        cur = _pg_cursor(raw) if conn.vendor == "postgresql" else raw.cursor()
         try:
             if conn.vendor == "postgresql":
-                text, leaf = _insert_postgresql(cur, row)
+                text, leaf = _insert_postgresql(cur, row, raw.prepare_threshold is not None)
             else:
                 text, leaf = _insert_sqlite(conn, cur, row)
         finally:
@@ -179,10 +180,25 @@ _TS_HOLE = '"created_at":""'
 _SEQ_HOLE = '"seq":0,'
 
 
-def _insert_postgresql(cur: Any, row: dict[str, Any]) -> tuple[str, str]:
+def _pg_cursor(raw: Any) -> Any:
+    """A server-side binding cursor (Django's is client-side), so that the append can run as a
+    prepared statement: parsing and planning it cost as much as the round trip."""
+    import psycopg
+    from psycopg.types.numeric import Int8Dumper
+
+    cur = psycopg.Cursor(raw)
+    # Every integer sent as int8, whatever its size: psycopg prepares one statement per set of
+    # parameter types, and would otherwise pick int2, int4 or int8 by value.
+    cur.adapters.register_dumper(int, Int8Dumper)
+    return cur
+
+
+def _insert_postgresql(cur: Any, row: dict[str, Any], prepare: bool) -> tuple[str, str]:
     """One statement, so one round trip to the server: it takes the next number from the head
     row and the time, completes the canonical payload with both, hashes it (RFC 9162 leaf) and
-    inserts the entry. A round trip costs more than all the rest of the ledger."""
+    inserts the entry. A round trip costs more than all the rest of the ledger. Prepared once
+    per connection, unless the connection has prepared statements turned off
+    (`prepare_threshold: None` in the database OPTIONS, for a transaction-pooling proxy)."""
     changes = row["changes"]
     body = row.copy()
     body["created_at"] = ""
@@ -199,12 +215,11 @@ def _insert_postgresql(cur: Any, row: dict[str, Any]) -> tuple[str, str]:
         text[seq_at + 1 :],
         *values,
     ]
-    cur.execute(_statements("postgresql")[1], params)
-    done = cur.fetchone()
+    sql = _statements("postgresql")[1]
+    done = cur.execute(sql, params, prepare=prepare).fetchone()
     if done is None:
         _create_head()
-        cur.execute(_statements("postgresql")[1], params)
-        done = cur.fetchone()
+        done = cur.execute(sql, params, prepare=prepare).fetchone()
     row["seq"], row["created_at"], text, leaf = done
     return text, leaf
 
@@ -236,12 +251,17 @@ def _statements(vendor: str) -> tuple[str, str]:
             f"{take} RETURNING last_seq",
             f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
         )
-    rest = ["%s::jsonb" if n == "changes" else "%s" for n in _INSERT_COLUMNS[2:-2]]
+    # Typed parameters, as server-side binding needs; text rather than varchar(n), so that a
+    # value too long for its column is refused, never cut short behind the payload's back.
+    cast = {"BigIntegerField": "bigint", "JSONField": "jsonb"}
+    fields = {f.name: f for f in AuditEntry._meta.concrete_fields}
+    rest = [f"%s::{cast.get(fields[n].get_internal_type(), 'text')}" for n in _INSERT_COLUMNS[2:-2]]
     return (
         "",
         f"WITH h AS ({take} RETURNING last_seq AS seq, "  # noqa: S608
         "COALESCE(%s::timestamptz, clock_timestamp()) AS at), "
-        f"p AS (SELECT seq, at, %s || {_PG_TS} || %s || seq::text || %s AS payload FROM h) "
+        f"p AS (SELECT seq, at, %s::text || {_PG_TS} || %s::text || seq::text || %s::text "
+        "AS payload FROM h) "
         f"INSERT INTO {table} ({names}) "
         f"SELECT seq, at, {', '.join(rest)}, payload, {_PG_LEAF} FROM p "
         f"RETURNING {qn(column['seq'])}, {qn(column['created_at'])}, payload, leaf_hash",
