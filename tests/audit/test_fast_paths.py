@@ -13,7 +13,7 @@ from unittest import mock
 
 import orjson
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 
 from mederp import audit
 from mederp.audit import ledger
@@ -123,6 +123,17 @@ def test_the_append_is_prepared_once_per_connection_unless_turned_off(site_a: An
     assert verify_ledger().ok
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not enforce lengths")
+def test_a_value_too_long_for_its_column_is_refused_not_cut(site_a: Any) -> None:
+    """The payload keeps what it was given; a column that silently kept less would make the
+    entry look tampered with."""
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    with pytest.raises(DataError), transaction.atomic():
+        audit.record("x" * 60, site_a, reason="action codes have 50 characters at most")
+    assert AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() == last
+    assert audit.record("update", site_a).seq == (last or 0) + 1
+
+
 def test_sequence_is_the_primary_key(site_a: Any) -> None:
     assert AuditEntry._meta.pk.name == "seq"
     with connection.cursor() as cur:
@@ -145,7 +156,7 @@ MIGRATION_SCRIPT = textwrap.dedent(
     import json, django
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import DataError, connection, transaction
     from mederp import audit
     from mederp.audit import triggers
     from mederp.audit.checkpoints import create_checkpoint

@@ -141,7 +141,7 @@ def _append(conn: Any, row: dict[str, Any]) -> AuditEntry:
 def _insert_sqlite(conn: Any, cur: Any, row: dict[str, Any]) -> tuple[str, str]:
     """Two statements: take the next number from the head row, then insert the entry built
     with it (in-process, so a statement costs microseconds)."""
-    head_sql, insert_sql = _statements("sqlite")
+    head_sql, insert_sql = _sqlite_statements()
     head = cur.execute(head_sql).fetchone()
     if head is None:
         _create_head()
@@ -215,7 +215,7 @@ def _insert_postgresql(cur: Any, row: dict[str, Any], prepare: bool) -> tuple[st
         text[seq_at + 1 :],
         *values,
     ]
-    sql = _statements("postgresql")[1]
+    sql = _postgresql_statement()
     done = cur.execute(sql, params, prepare=prepare).fetchone()
     if done is None:
         _create_head()
@@ -234,35 +234,45 @@ _PG_TS = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 _PG_LEAF = "encode(sha256('\\x00'::bytea || convert_to(payload, 'UTF8')), 'hex')"
 
 
-@cache
-def _statements(vendor: str) -> tuple[str, str]:
-    """The statements of an append, built once, with the placeholders of the vendor's driver:
-    on SQLite the head UPDATE that takes the next number and the INSERT; on PostgreSQL the one
-    statement doing both (the first item is unused there)."""
+def _names() -> tuple[Any, str, str, dict[str, str]]:
     qn = connection.ops.quote_name
-    head = qn(LedgerHead._meta.db_table)
     column = {f.name: str(f.column) for f in AuditEntry._meta.concrete_fields}
+    return (
+        qn,
+        qn(AuditEntry._meta.db_table),
+        f"UPDATE {qn(LedgerHead._meta.db_table)} SET last_seq = last_seq + 1 WHERE id = 1",  # noqa: S608
+        column,
+    )
+
+
+@cache
+def _sqlite_statements() -> tuple[str, str]:
+    """The head UPDATE that takes the next number, and the entry INSERT; built once."""
+    qn, table, take, column = _names()
     names = ", ".join(qn(column[name]) for name in _INSERT_COLUMNS)
-    table = qn(AuditEntry._meta.db_table)
-    take = f"UPDATE {head} SET last_seq = last_seq + 1 WHERE id = 1"  # noqa: S608
-    if vendor == "sqlite":
-        marks = ", ".join("?" * len(_INSERT_COLUMNS))
-        return (
-            f"{take} RETURNING last_seq",
-            f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
-        )
+    marks = ", ".join("?" * len(_INSERT_COLUMNS))
+    return (
+        f"{take} RETURNING last_seq",
+        f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+    )
+
+
+@cache
+def _postgresql_statement() -> str:
+    """The one statement of an append on PostgreSQL; built once."""
+    qn, table, take, column = _names()
+    names = ", ".join(qn(column[name]) for name in _INSERT_COLUMNS)
     # Typed parameters, as server-side binding needs; text rather than varchar(n), so that a
     # value too long for its column is refused, never cut short behind the payload's back.
     cast = {"BigIntegerField": "bigint", "JSONField": "jsonb"}
     fields = {f.name: f for f in AuditEntry._meta.concrete_fields}
     rest = [f"%s::{cast.get(fields[n].get_internal_type(), 'text')}" for n in _INSERT_COLUMNS[2:-2]]
     return (
-        "",
         f"WITH h AS ({take} RETURNING last_seq AS seq, "  # noqa: S608
         "COALESCE(%s::timestamptz, clock_timestamp()) AS at), "
         f"p AS (SELECT seq, at, %s::text || {_PG_TS} || %s::text || seq::text || %s::text "
         "AS payload FROM h) "
         f"INSERT INTO {table} ({names}) "
         f"SELECT seq, at, {', '.join(rest)}, payload, {_PG_LEAF} FROM p "
-        f"RETURNING {qn(column['seq'])}, {qn(column['created_at'])}, payload, leaf_hash",
+        f"RETURNING {qn(column['seq'])}, {qn(column['created_at'])}, payload, leaf_hash"
     )
