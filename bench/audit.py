@@ -225,7 +225,7 @@ def main() -> None:
         bench_overhead(int(300 * args.scale) or 10, where="PostgreSQL")
         return
     django_setup(args.database_url)
-    bench_overhead(int(500 * args.scale) or 10)
+    bench_overhead(int(2000 * args.scale) or 10)
     bench_verify(int(1_000_000 * args.scale))
     if postgres_available(PG_URL):
         env = {**os.environ, "MEDERP_BENCH_PART": "append"}
