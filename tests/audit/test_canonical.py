@@ -40,3 +40,11 @@ def test_published_example_ordering() -> None:
 def test_integers_beyond_ijson_are_refused() -> None:
     with pytest.raises(rfc8785.IntegerDomainError):
         canonical_bytes({"n": 2**60})
+
+
+def test_floats_inside_tuples_take_the_reference_path() -> None:
+    """A tuple serialises as an array: the floats in it must be written as RFC 8785 writes
+    numbers (1.0 → 1, 1e16 → 10000000000000000), not as orjson writes them."""
+    value = {"a": (1.0, 1e16, {"b": (0.5,)})}
+    assert canonical_bytes(value) == bytes(rfc8785.dumps({"a": [1.0, 1e16, {"b": [0.5]}]}))
+    assert canonical_bytes(value) == b'{"a":[1,10000000000000000,{"b":[0.5]}]}'

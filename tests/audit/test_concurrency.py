@@ -7,7 +7,9 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
@@ -53,6 +55,52 @@ def test_parallel_writers_on_postgres() -> None:
     seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
     committed = WRITERS * (PER_WRITER - PER_WRITER // 5)
     assert seqs == list(range(1, committed + 1))
+    assert verify_ledger().ok
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel writers need PostgreSQL")
+@pytest.mark.usefixtures("ledger_transactional_db")
+def test_the_time_is_read_under_the_head_lock() -> None:
+    """A writer that waits for the head row gets the time it got the lock at, not the time it
+    asked: times never go back as numbers go up, whatever the order writers arrive in."""
+    holding = threading.Event()
+    times: dict[str, Any] = {}
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                times["first"] = audit.record("update", None, object_type="t.lock", actor=None)
+                holding.set()
+                time.sleep(0.5)  # the head row stays locked until this commit
+        except BaseException as exc:  # reported to the main thread
+            errors.append(exc)
+            holding.set()
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            holding.wait()
+            times["asked"] = time.monotonic()
+            with transaction.atomic():
+                times["second"] = audit.record("update", None, object_type="t.lock", actor=None)
+            times["got"] = time.monotonic()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert times["got"] - times["asked"] >= 0.3  # it did wait for the lock
+    assert times["second"].seq == times["first"].seq + 1
+    gap = (times["second"].created_at - times["first"].created_at).total_seconds()
+    assert gap >= 0.4  # stamped after the wait, not when it asked
     assert verify_ledger().ok
 
 

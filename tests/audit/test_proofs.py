@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -10,8 +11,11 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from mederp import audit
 from mederp.audit.checkpoints import create_checkpoint, read_export
+from mederp.audit.models import AuditEntry
 from mederp.audit.proofcheck import ProofInvalid, check
 from mederp.audit.proofs import consistency, inclusion
 from mederp.audit.signing import public_key_path
@@ -202,3 +206,17 @@ def test_missing_signing_key_is_an_error_not_a_new_key(two_checkpoints: tuple[in
     assert not private_key_path().exists()
     call_command("audit", "rotate-key", "--reason", "Key file lost in disk failure")
     assert private_key_path().exists()
+
+
+def test_a_checkpoint_is_stamped_with_the_trail_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An application server whose clock lags must not stamp a checkpoint earlier than the
+    entries it covers (on PostgreSQL both come from the database server's clock)."""
+    audit.record("update", None, object_type="t.clock", actor=None)
+    real = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real() - dt.timedelta(hours=1))
+    checkpoint = create_checkpoint()
+    monkeypatch.undo()
+    assert checkpoint is not None
+    last = AuditEntry.objects.order_by("-seq").first()
+    assert last is not None
+    assert checkpoint.created_at >= last.created_at

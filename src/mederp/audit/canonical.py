@@ -47,10 +47,10 @@ def ascii_keys(value: Any) -> bool:
             for key, inner in item.items():
                 if not (isinstance(key, str) and key.isascii()):
                     return False
-                if isinstance(inner, dict | list | float):
+                if isinstance(inner, dict | list | tuple | float):
                     stack.append(inner)
-        elif isinstance(item, list):
-            stack.extend(v for v in item if isinstance(v, dict | list | float))
+        elif isinstance(item, list | tuple):
+            stack.extend(v for v in item if isinstance(v, dict | list | tuple | float))
         elif isinstance(item, float):
             return False
     return True

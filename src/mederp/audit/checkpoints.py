@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mederp.audit import ledger
 from mederp.audit.canonical import canonical_bytes, format_ts
 from mederp.audit.merkle import CompactRange
 from mederp.audit.models import AuditEntry, Checkpoint
@@ -91,7 +92,9 @@ def create_checkpoint() -> Checkpoint | None:
     root = acc.root().hex()
     private = load_private_key()
     kid = key_id(private.public_key())
-    created = timezone.now()
+    # The ledger's clock (the database server's on PostgreSQL), so that a checkpoint is never
+    # stamped earlier than the entries it covers when an application server's clock lags.
+    created = ledger.current_time()
     statement = statement_bytes(size, root, format_ts(created), kid)
     signature = private.sign(statement).hex()
     try:

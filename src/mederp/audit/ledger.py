@@ -22,7 +22,9 @@ def _create_head() -> None:
     recreate it at the last entry. The head row's lock, held until our transaction ends, is
     what keeps numbers gap-free: a rolled-back writer gives its number back."""
     last = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-    LedgerHead.objects.create(id=1, last_seq=last)
+    # Another writer may be recreating it too: the loser waits for the winner's commit, keeps
+    # the winner's row, and its retried UPDATE then numbers after the winner's entry.
+    LedgerHead.objects.bulk_create([LedgerHead(id=1, last_seq=last)], ignore_conflicts=True)
 
 
 # Text longer than its column is cut to fit (PostgreSQL would refuse it, SQLite keep it whole).
@@ -57,6 +59,19 @@ def _actor_columns(actor: Any, username: str | None) -> tuple[str, int | None, s
 # clock for every application server, read under the head row's lock, so times never go back
 # as sequence numbers go up) and the application's on SQLite (one host).
 clock: Callable[[], dt.datetime] | None = None
+
+
+def current_time() -> dt.datetime:
+    """The trail's clock, for what is stamped beside the entries (checkpoints)."""
+    if clock is not None:
+        return clock()
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cur:
+            cur.execute("SELECT clock_timestamp()")
+            (now,) = cur.fetchone()
+            return now
+    return dt.datetime.now(dt.UTC)
 
 
 _UNSET: Any = object()
@@ -196,8 +211,9 @@ def _pg_cursor(raw: Any) -> Any:
 def _insert_postgresql(cur: Any, row: dict[str, Any], prepare: bool) -> tuple[str, str]:
     """One statement, so one round trip to the server: it takes the next number from the head
     row and the time, completes the canonical payload with both, hashes it (RFC 9162 leaf) and
-    inserts the entry. A round trip costs more than all the rest of the ledger. Prepared once
-    per connection, unless the connection has prepared statements turned off
+    inserts the entry. A round trip costs more than all the rest of the ledger. Prepared on its
+    first use on a connection (and again after a rollback, when psycopg forgets it), unless the
+    connection has prepared statements turned off
     (`prepare_threshold: None` in the database OPTIONS, for a transaction-pooling proxy)."""
     changes = row["changes"]
     body = row.copy()

@@ -124,8 +124,8 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("MEDERP_DB_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Django binds parameters client-side and never prepares its own queries; the audit ledger's
-    # append is prepared once per connection (ADR 0008). Off (Django's default) behind a
-    # transaction-pooling proxy that cannot carry prepared statements (PgBouncer before 1.21).
+    # append is prepared on its first use on a connection (ADR 0008). Off (Django's default)
+    # behind a proxy that cannot carry prepared statements (PgBouncer before 1.22).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
         5 if env_bool("MEDERP_DB_PREPARED_STATEMENTS", True) else None
     )
