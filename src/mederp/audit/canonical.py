@@ -81,9 +81,11 @@ def format_ts(value: dt.datetime) -> str:
     return value.isoformat(timespec="microseconds")[:26] + "Z"
 
 
-def build_payload(columns: dict[str, Any]) -> bytes:
+def build_payload(columns: dict[str, Any], *, created_at: str | None = None) -> bytes:
+    """The canonical payload of an entry's columns. `created_at`: the time already written as
+    format_ts writes it, when the caller has it in that form (the ledger does)."""
     body = {name: columns[name] for name in PAYLOAD_COLUMNS}
-    body["created_at"] = format_ts(columns["created_at"])
+    body["created_at"] = format_ts(columns["created_at"]) if created_at is None else created_at
     body["v"] = PAYLOAD_VERSION
     # Every top-level value is a string, an integer or null by construction; only the changes
     # can hold arbitrary structure.

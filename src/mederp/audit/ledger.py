@@ -12,7 +12,7 @@ import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models.base import ModelState
 
-from mederp.audit.canonical import PAYLOAD_COLUMNS, PAYLOAD_VERSION, ascii_keys, canonical_bytes
+from mederp.audit.canonical import PAYLOAD_COLUMNS, build_payload
 from mederp.audit.models import AuditEntry, LedgerHead
 from mederp.core import context
 
@@ -61,11 +61,12 @@ def _actor_columns(actor: Any, username: str | None) -> tuple[str, int | None, s
 clock: Callable[[], dt.datetime] | None = None
 
 
-def current_time() -> dt.datetime:
-    """The trail's clock, for what is stamped beside the entries (checkpoints)."""
+def current_time(conn: Any = None) -> dt.datetime:
+    """The trail's clock: the entries' (read by the append statement itself on PostgreSQL)
+    and what is stamped beside them (checkpoints)."""
     if clock is not None:
         return clock()
-    conn = connections[DEFAULT_DB_ALIAS]
+    conn = conn or connections[DEFAULT_DB_ALIAS]
     if conn.vendor == "postgresql":
         with conn.cursor() as cur:
             cur.execute("SELECT clock_timestamp()")
@@ -135,12 +136,14 @@ def _append(conn: Any, row: dict[str, Any]) -> AuditEntry:
     conn.validate_no_broken_transaction()
     with conn.wrap_database_errors:
         raw = conn.connection
-        cur = _pg_cursor(raw) if conn.vendor == "postgresql" else raw.cursor()
+        postgres = conn.vendor == "postgresql"
+        cur = _pg_cursor(raw) if postgres else raw.cursor()
         try:
-            if conn.vendor == "postgresql":
-                text, leaf = _insert_postgresql(cur, row, raw.prepare_threshold is not None)
-            else:
-                text, leaf = _insert_sqlite(conn, cur, row)
+            text, leaf = (
+                _insert_postgresql(cur, row, raw.prepare_threshold is not None)
+                if postgres
+                else _insert_sqlite(conn, cur, row)
+            )
         finally:
             cur.close()
     # The entry as loading it would give, without Model.__init__'s per-field work (no model
@@ -161,20 +164,16 @@ def _insert_sqlite(conn: Any, cur: Any, row: dict[str, Any]) -> tuple[str, str]:
     if head is None:
         _create_head()
         head = cur.execute(head_sql).fetchone()
-    now = clock() if clock is not None else dt.datetime.now(dt.UTC)
+    now = current_time(conn)
     row["seq"] = int(head[0])
     row["created_at"] = now
-    changes = row["changes"]
-    # build_payload(row), with the time formatted once for the payload and the column.
+    # The time formatted once, for the payload and for the column.
     iso = now.astimezone(dt.UTC).isoformat(sep=" ", timespec="microseconds")
-    body = row.copy()
-    body["created_at"] = iso[:10] + "T" + iso[11:26] + "Z"
-    body["v"] = PAYLOAD_VERSION
-    payload = canonical_bytes(body, checked=ascii_keys(changes))
+    payload = build_payload(row, created_at=iso[:10] + "T" + iso[11:26] + "Z")
     text = payload.decode("utf-8")
     leaf = _sha256(_LEAF_PREFIX + payload).hexdigest()
     values = list(row.values())
-    values[_CHANGES] = orjson.dumps(changes).decode("utf-8")
+    values[_CHANGES] = orjson.dumps(row["changes"]).decode("utf-8")
     values[_CREATED] = (
         # What Django's adapter stores on SQLite with a UTC database time zone (str() of the
         # naive time: no fraction on a whole second), cheaper.
@@ -215,15 +214,11 @@ def _insert_postgresql(cur: Any, row: dict[str, Any], prepare: bool) -> tuple[st
     first use on a connection (and again after a rollback, when psycopg forgets it), unless the
     connection has prepared statements turned off
     (`prepare_threshold: None` in the database OPTIONS, for a transaction-pooling proxy)."""
-    changes = row["changes"]
-    body = row.copy()
-    body["created_at"] = ""
-    body["v"] = PAYLOAD_VERSION
-    text = canonical_bytes(body, checked=ascii_keys(changes)).decode("utf-8")
+    text = build_payload(row, created_at="").decode("utf-8")  # row["seq"] is still 0
     at = text.rindex(_TS_HOLE) + len(_TS_HOLE) - 1
     seq_at = text.rindex(_SEQ_HOLE) + len(_SEQ_HOLE) - 2
     values = list(row.values())[2:]  # seq and created_at come from the head row
-    values[_CHANGES - 2] = orjson.dumps(changes).decode("utf-8")
+    values[_CHANGES - 2] = orjson.dumps(row["changes"]).decode("utf-8")
     params = [
         None if clock is None else clock(),
         text[:at],
@@ -250,13 +245,15 @@ _PG_TS = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 _PG_LEAF = "encode(sha256('\\x00'::bytea || convert_to(payload, 'UTF8')), 'hex')"
 
 
-def _names() -> tuple[Any, str, str, dict[str, str]]:
+def _names() -> tuple[str, str, str, dict[str, str]]:
+    """The entry table, the head UPDATE that takes the next number, the INSERT's column list
+    and each field's column, quoted."""
     qn = connection.ops.quote_name
-    column = {f.name: str(f.column) for f in AuditEntry._meta.concrete_fields}
+    column = {f.name: qn(str(f.column)) for f in AuditEntry._meta.concrete_fields}
     return (
-        qn,
         qn(AuditEntry._meta.db_table),
         f"UPDATE {qn(LedgerHead._meta.db_table)} SET last_seq = last_seq + 1 WHERE id = 1",  # noqa: S608
+        ", ".join(column[name] for name in _INSERT_COLUMNS),
         column,
     )
 
@@ -264,8 +261,7 @@ def _names() -> tuple[Any, str, str, dict[str, str]]:
 @cache
 def _sqlite_statements() -> tuple[str, str]:
     """The head UPDATE that takes the next number, and the entry INSERT; built once."""
-    qn, table, take, column = _names()
-    names = ", ".join(qn(column[name]) for name in _INSERT_COLUMNS)
+    table, take, names, _ = _names()
     marks = ", ".join("?" * len(_INSERT_COLUMNS))
     return (
         f"{take} RETURNING last_seq",
@@ -276,8 +272,7 @@ def _sqlite_statements() -> tuple[str, str]:
 @cache
 def _postgresql_statement() -> str:
     """The one statement of an append on PostgreSQL; built once."""
-    qn, table, take, column = _names()
-    names = ", ".join(qn(column[name]) for name in _INSERT_COLUMNS)
+    table, take, names, column = _names()
     # Typed parameters, as server-side binding needs; text rather than varchar(n), so that a
     # value too long for its column is refused, never cut short behind the payload's back.
     cast = {"BigIntegerField": "bigint", "JSONField": "jsonb"}
@@ -290,5 +285,5 @@ def _postgresql_statement() -> str:
         "AS payload FROM h) "
         f"INSERT INTO {table} ({names}) "
         f"SELECT seq, at, {', '.join(rest)}, payload, {_PG_LEAF} FROM p "
-        f"RETURNING {qn(column['seq'])}, {qn(column['created_at'])}, payload, leaf_hash"
+        f"RETURNING {column['seq']}, {column['created_at']}, payload, leaf_hash"
     )
